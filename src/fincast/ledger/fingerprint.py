@@ -1,0 +1,37 @@
+"""Payee normalisation and the content fingerprint that makes re-imports idempotent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from decimal import Decimal
+
+_NOISE = re.compile(r"[^0-9a-z& ]+")
+_DIGIT_RUNS = re.compile(r"\b\d{4,}\b")
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_payee(text: str | None) -> str:
+    """Lower-case, accent-free payee with long digit runs and punctuation removed."""
+    if not text:
+        return ""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    folded = _NOISE.sub(" ", folded.lower())
+    folded = _DIGIT_RUNS.sub(" ", folded)
+    return _SPACES.sub(" ", folded).strip()
+
+
+def content_fingerprint(
+    account_id: int, posted: dt.date, amount: Decimal, payee_norm: str, occurrence: int
+) -> str:
+    """Fingerprint of a transaction without a bank id; ``occurrence`` keeps real twins apart."""
+    key = f"c|{account_id}|{posted.isoformat()}|{amount:.2f}|{payee_norm}|{occurrence}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def external_fingerprint(account_id: int, external_id: str) -> str:
+    """Fingerprint of a transaction the bank gave an id to (OFX FITID, CAMT entry reference)."""
+    key = f"x|{account_id}|{external_id.strip()}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()

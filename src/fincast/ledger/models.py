@@ -1,0 +1,263 @@
+"""The ledger's tables: the only module that defines fincast's database schema.
+
+Money is ``NUMERIC(18, 2)`` and ``Decimal`` in Python, never float.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fincast.db.base import Base
+from fincast.ledger.taxonomy import CategoryKind
+
+MONEY = Numeric(18, 2, asdecimal=True)
+
+
+def utcnow() -> dt.datetime:
+    """Current time in UTC (timezone-aware)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def _enum(cls: type[StrEnum], name: str) -> Enum:
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class AccountType(StrEnum):
+    """What kind of account money sits in."""
+
+    CHECKING = "checking"
+    SAVINGS = "savings"
+    CREDIT_CARD = "credit_card"
+    CASH = "cash"
+    LOAN = "loan"
+    INVESTMENT = "investment"
+
+
+class CategorySource(StrEnum):
+    """How a transaction's category was set; ``user`` is never overwritten by rules."""
+
+    RULE = "rule"
+    MODEL = "model"
+    USER = "user"
+    IMPORT = "import"
+
+
+class ImportStatus(StrEnum):
+    """Lifecycle of an import batch."""
+
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class TokenKind(StrEnum):
+    """Kinds of opaque credentials stored hashed."""
+
+    ACCESS = "access"
+    REFRESH = "refresh"
+    PERSONAL = "personal"
+
+
+class User(Base):
+    """A person whose data is kept apart from everyone else's."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    accounts: Mapped[list[Account]] = relationship(back_populates="user", cascade="all")
+
+
+class AuthToken(Base):
+    """An opaque credential (access, refresh or personal API token), stored as a hash."""
+
+    __tablename__ = "auth_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[TokenKind] = mapped_column(_enum(TokenKind, "token_kind"))
+    name: Mapped[str | None] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Account(Base):
+    """A bank, card, cash, loan or investment account of one user."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    type: Mapped[AccountType] = mapped_column(_enum(AccountType, "account_type"))
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    opening_balance: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="accounts")
+
+
+class Category(Base):
+    """A spending, income or transfer category of one user (seeded from the taxonomy)."""
+
+    __tablename__ = "categories"
+    __table_args__ = (UniqueConstraint("user_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[CategoryKind] = mapped_column(_enum(CategoryKind, "category_kind"))
+    essential: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ImportBatch(Base):
+    """One imported file: what it was, what it added, how it ended."""
+
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    file_name: Mapped[str] = mapped_column(String(255))
+    format: Mapped[str] = mapped_column(String(16))
+    sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[ImportStatus] = mapped_column(_enum(ImportStatus, "import_status"))
+    n_rows: Mapped[int] = mapped_column(Integer, default=0)
+    n_imported: Mapped[int] = mapped_column(Integer, default=0)
+    n_duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    n_skipped: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[list[str] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Transaction(Base):
+    """One posted movement of money on an account; the amount is signed (negative = out)."""
+
+    __tablename__ = "transactions"
+    __table_args__ = (
+        UniqueConstraint("account_id", "fingerprint"),
+        Index("ix_transactions_user_id_posted_date", "user_id", "posted_date"),
+        Index("ix_transactions_account_id_posted_date", "account_id", "posted_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    posted_date: Mapped[dt.date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(String(3))
+    payee_raw: Mapped[str | None] = mapped_column(String(255))
+    payee: Mapped[str | None] = mapped_column(String(255))
+    description_raw: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(String(500))
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="SET NULL"), index=True
+    )
+    category_source: Mapped[CategorySource | None] = mapped_column(
+        _enum(CategorySource, "category_source")
+    )
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    import_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    category: Mapped[Category | None] = relationship()
+    account: Mapped[Account] = relationship()
+
+
+class Budget(Base):
+    """A monthly spending limit for one category (or the total when category is empty)."""
+
+    __tablename__ = "budgets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"))
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    start_month: Mapped[dt.date | None] = mapped_column(Date)
+    end_month: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SavingsGoal(Base):
+    """An amount a user wants to have saved by a date."""
+
+    __tablename__ = "savings_goals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    target_amount: Mapped[Decimal] = mapped_column(MONEY)
+    target_date: Mapped[dt.date] = mapped_column(Date)
+    start_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Debt(Base):
+    """A debt to pay off: balance, APR in percent, minimum monthly payment."""
+
+    __tablename__ = "debts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(100))
+    balance: Mapped[Decimal] = mapped_column(MONEY)
+    apr: Mapped[Decimal] = mapped_column(Numeric(7, 4))
+    minimum_payment: Mapped[Decimal] = mapped_column(MONEY)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CategorizationRule(Base):
+    """Payee-contains / regex / amount-range -> category, applied by ascending priority."""
+
+    __tablename__ = "categorization_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"))
+    priority: Mapped[int] = mapped_column(Integer, default=100)
+    payee_contains: Mapped[str | None] = mapped_column(String(255))
+    pattern: Mapped[str | None] = mapped_column(String(255))
+    amount_min: Mapped[Decimal | None] = mapped_column(MONEY)
+    amount_max: Mapped[Decimal | None] = mapped_column(MONEY)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,186 @@
+"""Build the monthly panel from the ledger with one aggregation in the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, case, func, select
+
+from fincast.frames import DS, UID, Y
+from fincast.ledger.models import Category, Transaction
+
+TOTAL_INCOME = "total_income"
+TOTAL_EXPENSE = "total_expense"
+SAVINGS = "savings"
+CATEGORY_PREFIX = "cat:"
+UNCATEGORIZED = "uncategorized"
+
+
+def series_uid(user: int | str, series: str) -> str:
+    """The ``unique_id`` of one user's series, e.g. ``"7/total_expense"``."""
+    return f"{user}/{series}"
+
+
+def split_uid(uid: str) -> tuple[str, str]:
+    """Split a ``unique_id`` into (user, series)."""
+    user, _, series = uid.partition("/")
+    return user, series
+
+
+def category_series(slug: str) -> str:
+    """The series name of one expense category."""
+    return f"{CATEGORY_PREFIX}{slug}"
+
+
+def build_panel(
+    engine: Engine,
+    user_ids: Iterable[int] | None = None,
+    *,
+    as_of: dt.date | None = None,
+    include_partial: bool = False,
+) -> pd.DataFrame:
+    """Monthly long frame per user: total expense, total income, savings, one series per category.
+
+    Expense of a category is minus the sum of its transactions (refunds reduce it); income is
+    the sum of income-kind transactions; transfer-kind transactions (own-account transfers,
+    card payments) count nowhere. Uncategorised outflows form the ``uncategorized`` expense
+    series and uncategorised inflows count as income. Months with nothing are 0. The month of
+    ``as_of`` (default: today) is incomplete and left out unless ``include_partial``; the
+    frame's ``attrs["partial_month"]`` says which month was dropped or kept.
+    """
+    t, c = Transaction.__table__, Category.__table__
+    year = func.extract("year", t.c.posted_date).label("yr")
+    month = func.extract("month", t.c.posted_date).label("mo")
+    outflow = case((t.c.amount < 0, 1), else_=0).label("outflow")
+    stmt = (
+        select(
+            t.c.user_id,
+            year,
+            month,
+            c.c.kind,
+            c.c.slug,
+            outflow,
+            func.sum(t.c.amount).label("total"),
+        )
+        .select_from(t.outerjoin(c, t.c.category_id == c.c.id))
+        .group_by(t.c.user_id, year, month, c.c.kind, c.c.slug, outflow)
+    )
+    if user_ids is not None:
+        ids = sorted(set(user_ids))
+        stmt = stmt.where(t.c.user_id.in_(ids))
+    with engine.connect() as conn:
+        agg = pd.DataFrame(
+            conn.execute(stmt).all(),
+            columns=["user_id", "yr", "mo", "kind", "slug", "outflow", "total"],
+        )
+    return _aggregate_to_panel(agg, as_of=as_of, include_partial=include_partial)
+
+
+def _aggregate_to_panel(
+    agg: pd.DataFrame, *, as_of: dt.date | None, include_partial: bool
+) -> pd.DataFrame:
+    """Turn per-(user, month, category, sign) sums into the zero-filled long panel."""
+    empty = pd.DataFrame(
+        {
+            UID: pd.Series(dtype=str),
+            DS: pd.Series(dtype="datetime64[ns]"),
+            Y: pd.Series(dtype=float),
+        }
+    )
+    if agg.empty:
+        empty.attrs["partial_month"] = None
+        return empty
+    agg = agg.copy()
+    agg["total"] = agg["total"].astype(float)
+    agg[DS] = pd.to_datetime(
+        {"year": agg["yr"].astype(int), "month": agg["mo"].astype(int), "day": 1}
+    )
+    kind = agg["kind"].astype(object).map(lambda k: None if k is None else str(k))
+    is_expense = (kind == "expense") | (kind.isna() & (agg["outflow"] == 1))
+    is_income = (kind == "income") | (kind.isna() & (agg["outflow"] == 0))
+    expense = agg[is_expense].assign(
+        series=np.where(
+            agg.loc[is_expense, "kind"].isna(),
+            UNCATEGORIZED,
+            agg.loc[is_expense, "slug"].astype(object),
+        ),
+        y=-agg.loc[is_expense, "total"],
+    )
+    expense["series"] = CATEGORY_PREFIX + expense["series"].astype(str)
+    income = agg[is_income].assign(series=TOTAL_INCOME, y=agg.loc[is_income, "total"])
+
+    cur = pd.Timestamp(as_of or dt.date.today()).to_period("M").to_timestamp()
+    # Month span per user: first to last month with any transaction (transfers included).
+    span = agg.groupby("user_id")[DS].agg(["min", "max"])
+    first = span["min"].dt.to_period("M").astype("int64")
+    last = span["max"].dt.to_period("M").astype("int64")
+    if not include_partial:
+        last = np.minimum(last, cur.to_period("M").ordinal - 1)
+    n = (last - first + 1).clip(lower=0).to_numpy()
+    grid = pd.DataFrame(
+        {
+            "user_id": np.repeat(span.index.to_numpy(), n),
+            "period": np.repeat(first.to_numpy(), n)
+            + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)),
+        }
+    )
+    if grid.empty:
+        empty.attrs["partial_month"] = None if include_partial else cur.strftime("%Y-%m")
+        return empty
+    grid[DS] = pd.PeriodIndex.from_ordinals(grid["period"].to_numpy(), freq="M").to_timestamp()
+    grid = grid.drop(columns="period")
+
+    cat_long = expense.groupby(["user_id", "series", DS], as_index=False)["y"].sum()
+    cat_long = cat_long.merge(grid, on=["user_id", DS], how="inner")
+    used = cat_long.loc[cat_long["y"] != 0, ["user_id", "series"]].drop_duplicates()
+    cat_grid = used.merge(grid, on="user_id", how="inner")
+    cat_grid = cat_grid.merge(cat_long, on=["user_id", "series", DS], how="left")
+    cat_grid["y"] = cat_grid["y"].fillna(0.0)
+
+    tot_exp = cat_grid.groupby(["user_id", DS], as_index=False)["y"].sum()
+    inc = income.groupby(["user_id", DS], as_index=False)["y"].sum()
+    totals = grid.merge(tot_exp, on=["user_id", DS], how="left").rename(columns={"y": "exp"})
+    totals = totals.merge(inc, on=["user_id", DS], how="left").rename(columns={"y": "inc"})
+    totals[["exp", "inc"]] = totals[["exp", "inc"]].fillna(0.0)
+    parts = [
+        cat_grid[["user_id", "series", DS, "y"]],
+        totals.assign(series=TOTAL_EXPENSE, y=totals["exp"])[["user_id", "series", DS, "y"]],
+        totals.assign(series=TOTAL_INCOME, y=totals["inc"])[["user_id", "series", DS, "y"]],
+        totals.assign(series=SAVINGS, y=totals["inc"] - totals["exp"])[
+            ["user_id", "series", DS, "y"]
+        ],
+    ]
+    out = pd.concat(parts, ignore_index=True)
+    out[UID] = out["user_id"].astype(str) + "/" + out["series"].astype(str)
+    out = out[[UID, DS, Y]]
+    out[Y] = out[Y].astype(float).round(2) + 0.0
+    out = out.sort_values([UID, DS], kind="stable").reset_index(drop=True)
+    out.attrs["partial_month"] = None if include_partial else cur.strftime("%Y-%m")
+    return out
+
+
+def panel_to_monthly_wide(panel: pd.DataFrame, user: int | str) -> pd.DataFrame:
+    """One user's panel in the source document's layout.
+
+    Columns: ``year_month, total_income, <categories>, total_expense, savings``.
+    """
+    prefix = f"{user}/"
+    mine = panel[panel[UID].str.startswith(prefix)]
+    if mine.empty:
+        return pd.DataFrame(columns=["year_month", TOTAL_INCOME, TOTAL_EXPENSE, SAVINGS])
+    wide = (
+        mine.assign(series=mine[UID].str.slice(len(prefix)))
+        .pivot_table(index=DS, columns="series", values=Y, aggfunc="sum")
+        .fillna(0.0)
+    )
+    cats = sorted(c for c in wide.columns if c.startswith(CATEGORY_PREFIX))
+    out = pd.DataFrame({"year_month": wide.index.strftime("%Y-%m")})
+    out[TOTAL_INCOME] = wide[TOTAL_INCOME].to_numpy()
+    for cat in cats:
+        out[cat.removeprefix(CATEGORY_PREFIX)] = wide[cat].to_numpy()
+    out[TOTAL_EXPENSE] = wide[TOTAL_EXPENSE].to_numpy()
+    out[SAVINGS] = wide[SAVINGS].to_numpy()
+    return out

@@ -1,0 +1,61 @@
+"""Shared fixtures: settings for tests, and the same suite on SQLite, PostgreSQL and MariaDB."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, delete
+
+os.environ.setdefault("FINCAST_ENV", "test")
+os.environ.setdefault("FINCAST_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
+
+from fincast.db import migrate
+from fincast.db.base import Base
+from tests.support.databases import BACKENDS, isolated_engine
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real-data folder (``../shared/data``); tests using it skip when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real-data folder {SHARED_DATA} is absent (only present in CI)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def migrated_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """One migrated database per backend per test session."""
+    with isolated_engine(request.param, tmp_path_factory.mktemp("db")) as engine:
+        migrate.upgrade(engine)
+        yield engine
+
+
+@pytest.fixture()
+def engine(migrated_engine: Engine) -> Iterator[Engine]:
+    """A migrated database with empty tables, on each of SQLite, PostgreSQL and MariaDB."""
+    _truncate(migrated_engine)
+    yield migrated_engine
+    _truncate(migrated_engine)
+
+
+@pytest.fixture()
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    """A migrated SQLite database for tests that need only one backend."""
+    with isolated_engine("sqlite", tmp_path) as eng:
+        migrate.upgrade(eng)
+        yield eng
+
+
+def _truncate(engine: Engine) -> None:
+    import fincast.ledger.models  # noqa: F401
+
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(delete(table))
