@@ -90,6 +90,7 @@ def test_panel_zero_fills_excludes_transfers_and_drops_partial_month(engine) -> 
     load_transactions_frame(engine, df)
     panel = build_panel(engine, as_of=dt.date(2024, 4, 15))
     assert panel.attrs["partial_month"] == "2024-04"
+    assert build_panel(engine, as_of=dt.date(2030, 1, 1)).attrs["partial_month"] is None
     wide = panel.pivot(index="ds", columns="unique_id", values="y")
     uid = next(iter(panel["unique_id"])).split("/")[0]
     assert list(wide.index.strftime("%Y-%m")) == ["2024-01", "2024-02", "2024-03"]

@@ -49,7 +49,7 @@ def build_panel(
     card payments) count nowhere. Uncategorised outflows form the ``uncategorized`` expense
     series and uncategorised inflows count as income. Months with nothing are 0. The month of
     ``as_of`` (default: today) is incomplete and left out unless ``include_partial``; the
-    frame's ``attrs["partial_month"]`` says which month was dropped or kept.
+    frame's ``attrs["partial_month"]`` names the month left out (None when nothing was).
     """
     t, c = Transaction.__table__, Category.__table__
     year = func.extract("year", t.c.posted_date).label("yr")
@@ -115,6 +115,8 @@ def _aggregate_to_panel(
     cur = pd.Timestamp(as_of or dt.date.today()).to_period("M").to_timestamp()
     # Month span per user: first to last month with any transaction (transfers included).
     span = agg.groupby("user_id")[DS].agg(["min", "max"])
+    has_current = bool((span["max"] >= cur).any())
+    partial = cur.strftime("%Y-%m") if has_current and not include_partial else None
     first = span["min"].dt.to_period("M").astype("int64")
     last = span["max"].dt.to_period("M").astype("int64")
     if not include_partial:
@@ -128,7 +130,7 @@ def _aggregate_to_panel(
         }
     )
     if grid.empty:
-        empty.attrs["partial_month"] = None if include_partial else cur.strftime("%Y-%m")
+        empty.attrs["partial_month"] = partial
         return empty
     grid[DS] = pd.PeriodIndex.from_ordinals(grid["period"].to_numpy(), freq="M").to_timestamp()
     grid = grid.drop(columns="period")
@@ -158,7 +160,7 @@ def _aggregate_to_panel(
     out = out[[UID, DS, Y]]
     out[Y] = out[Y].astype(float).round(2) + 0.0
     out = out.sort_values([UID, DS], kind="stable").reset_index(drop=True)
-    out.attrs["partial_month"] = None if include_partial else cur.strftime("%Y-%m")
+    out.attrs["partial_month"] = partial
     return out
 
 
