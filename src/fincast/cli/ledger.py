@@ -104,9 +104,26 @@ def panel(
     )
 
 
+def bench_panel_cmd(
+    users: int = typer.Option(10_000, help="Synthetic households."),
+    months: int = typer.Option(36, help="Months of history."),
+    database_url: str | None = typer.Option(
+        None, help="Database to use (default: the configured one); it should start empty."
+    ),
+    repeats: int = typer.Option(3, help="Timed panel builds."),
+) -> None:
+    """Time the monthly panel build for many households (loads them first if the DB is empty)."""
+    from fincast.bench.panel import bench_panel
+    from fincast.db.engine import make_engine
+
+    engine = make_engine(database_url) if database_url else get_engine()
+    print_json(bench_panel(engine, users=users, months=months, repeats=repeats))
+
+
 def register(app: typer.Typer) -> None:
     """Add the ledger commands to the main app."""
     app.add_typer(db_app, name="db")
     app.add_typer(users_app, name="users")
     app.command("load-household")(load_household)
     app.command("panel")(panel)
+    app.command("bench-panel")(bench_panel_cmd)

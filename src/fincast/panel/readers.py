@@ -74,17 +74,12 @@ def transactions_to_panel(
     from fincast.panel.build import _aggregate_to_panel
 
     df = tx.copy()
-    df["ds"] = month_start(df["date"])
+    ds = month_start(df["date"])
+    df["yr"], df["mo"] = ds.dt.year.to_numpy(), ds.dt.month.to_numpy()
     df["kind"] = df["category"].map(kinds)
     df["outflow"] = (df["amount"].astype(float) < 0).astype(int)
-    agg = (
-        df.groupby(
-            [user_col, df["ds"].dt.year, df["ds"].dt.month, "kind", "category", "outflow"],
-            dropna=False,
-        )["amount"]
-        .sum()
-        .reset_index()
-    )
+    keys = [user_col, "yr", "mo", "kind", "category", "outflow"]
+    agg = df.groupby(keys, dropna=False)["amount"].sum().reset_index()
     agg.columns = ["user_id", "yr", "mo", "kind", "slug", "outflow", "total"]
     agg["kind"] = agg["kind"].astype(object).where(agg["kind"].notna(), None)
     return _aggregate_to_panel(agg, as_of=None, include_partial=True)

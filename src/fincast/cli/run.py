@@ -1,0 +1,130 @@
+"""``fincast run``: the Quick start's main job — database, demo data, API and dashboard."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import typer
+from rich.console import Console
+
+from fincast.cli.common import migrated_engine
+from fincast.config import get_settings
+from fincast.errors import FincastError
+
+console = Console()
+
+
+def _wait_http(url: str, proc: subprocess.Popen[bytes], what: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise FincastError(f"the {what} exited with code {proc.returncode} while starting")
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise FincastError(f"the {what} did not answer at {url} within {timeout:.0f} s")
+
+
+def run(
+    host: str = typer.Option("127.0.0.1", help="Interface for the API and the dashboard."),
+    api_port: int = typer.Option(8000, help="API port."),
+    dashboard_port: int = typer.Option(8501, help="Dashboard port."),
+    dashboard: bool = typer.Option(True, help="Start the Streamlit dashboard too."),
+    demo: bool = typer.Option(True, help="Load demo households on first run."),
+    check: bool = typer.Option(
+        False, help="Start everything, check it answers, then stop (a smoke test)."
+    ),
+) -> None:
+    """Migrate the database, load demo data once, start the API and dashboard, print URLs."""
+    settings = get_settings()
+    console.print(f"database: {settings.resolved_database_url}")
+    engine = migrated_engine()
+    env = dict(os.environ)
+    if demo:
+        from fincast.demo import ensure_demo_data
+
+        with console.status("loading demo households (first run only)..."):
+            login = ensure_demo_data(engine, settings)
+        env["FINCAST_DASHBOARD_EMAIL"] = login.email
+        env["FINCAST_DASHBOARD_PASSWORD"] = login.password
+    api_url = f"http://{host}:{api_port}"
+    env["FINCAST_API_URL"] = api_url
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "fincast.cli.main",
+                    "serve",
+                    "--host",
+                    host,
+                    "--port",
+                    str(api_port),
+                ],
+                env=env,
+            )
+        )
+        _wait_http(f"{api_url}/healthz", procs[0], "API", 60)
+        dash_url = f"http://{host}:{dashboard_port}"
+        if dashboard:
+            app_path = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
+            procs.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "streamlit",
+                        "run",
+                        str(app_path),
+                        "--server.address",
+                        host,
+                        "--server.port",
+                        str(dashboard_port),
+                        "--server.headless",
+                        "true",
+                        "--browser.gatherUsageStats",
+                        "false",
+                    ],
+                    env=env,
+                )
+            )
+            _wait_http(f"{dash_url}/_stcore/health", procs[-1], "dashboard", 90)
+        console.print(f"[bold green]API[/]        {api_url}   (OpenAPI docs: {api_url}/docs)")
+        if dashboard:
+            console.print(f"[bold green]Dashboard[/]  {dash_url}")
+        if demo:
+            console.print(f"[bold]Demo login[/] {login.email} / {login.password}")
+        if check:
+            console.print("check passed: API and dashboard answer")
+            return
+        console.print("Press Ctrl-C to stop.")
+        while all(p.poll() is None for p in procs):
+            time.sleep(1)
+        raise FincastError("a server stopped unexpectedly; see its output above")
+    except KeyboardInterrupt:
+        console.print("stopping")
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGINT)
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``fincast run`` to the main app."""
+    app.command("run")(run)
