@@ -1,1 +1,50 @@
-"""fincast.synth."""
+"""Synthetic households: realistic transactions, their monthly panel and the injected truth.
+
+Pure library (numpy, pandas, pyarrow; no database). ``generate_households`` simulates a
+population with one seeded generator; ``write_households`` writes::
+
+    transactions.csv         user_id,account,account_type,date,amount,currency,
+                             payee,description,category
+    monthly.csv              user_id,year_month,total_income,<expense slugs>,
+                             total_expense,savings
+    sample_transactions.csv  date,category,amount,payee,description (first user; income
+                             and expense rows only, amounts as positive magnitudes)
+    sample_monthly_data.csv  year_month,total_income,<expense slugs>,total_expense,savings
+    ground_truth.json        anomalies, recurring, price_changes, raises, job_losses
+
+Monthly figures follow the panel's definitions: an expense category is minus the sum of its
+rows, income the sum of income rows, transfer-kind rows (savings transfers, card and loan
+payments received, ATM withdrawals) count nowhere.
+"""
+
+from fincast.synth._frames import (
+    EXPENSE_CATEGORIES,
+    MONTHLY_COLUMNS,
+    TRANSACTION_COLUMNS,
+    GroundTruth,
+)
+from fincast.synth._households import (
+    FILES,
+    GENERATION_STEPS,
+    SAMPLE_TRANSACTION_COLUMNS,
+    Households,
+    generate_households,
+    read_ground_truth,
+    validate_arguments,
+    write_households,
+)
+
+__all__ = [
+    "EXPENSE_CATEGORIES",
+    "FILES",
+    "GENERATION_STEPS",
+    "MONTHLY_COLUMNS",
+    "SAMPLE_TRANSACTION_COLUMNS",
+    "TRANSACTION_COLUMNS",
+    "GroundTruth",
+    "Households",
+    "generate_households",
+    "read_ground_truth",
+    "validate_arguments",
+    "write_households",
+]
