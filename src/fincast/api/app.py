@@ -1,0 +1,93 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy import Engine
+
+from fincast import __version__
+from fincast.api import problems
+from fincast.api.observability import Metrics, RequestContextMiddleware, configure_logging
+from fincast.api.problems import PROBLEM_MEDIA_TYPE, Problem
+from fincast.api.routers import ROUTERS
+from fincast.config import Settings, get_settings
+from fincast.db.engine import get_engine, session_factory
+from fincast.services.auth import LoginRateLimiter
+
+
+def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
+    """Build the API for ``engine`` (default: the configured database) and ``settings``.
+
+    Args:
+        engine: Database to serve; tests pass their own.
+        settings: Configuration; default :func:`fincast.config.get_settings`.
+
+    Returns:
+        The ASGI app, OpenAPI docs at ``/docs``.
+    """
+    settings = settings or get_settings()
+    engine = engine or get_engine(settings.resolved_database_url)
+    configure_logging()
+    app = FastAPI(
+        title="fincast",
+        version=__version__,
+        summary="Self-hosted personal-finance intelligence: ledger, imports, forecasts.",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    metrics = Metrics()
+    app.state.engine = engine
+    app.state.settings = settings
+    app.state.session_factory = session_factory(engine)
+    app.state.metrics = metrics
+    app.state.login_limiter = LoginRateLimiter(settings.login_attempts_per_minute)
+
+    problems.install(app)
+    for router, prefix in ROUTERS:
+        app.include_router(router, prefix=prefix)
+
+    origins = [o for o in settings.cors_origins if o != "*"]
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+        expose_headers=["X-Request-ID"],
+    )
+    app.add_middleware(
+        RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.max_upload_bytes
+    )
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated schema with every error response as ``application/problem+json``."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        summary=app.summary,
+        routes=app.routes,
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    defs = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(defs.pop("$defs", {}))
+    components["Problem"] = defs
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    ref = {"$ref": "#/components/schemas/Problem"}
+    for path in schema.get("paths", {}).values():
+        for op in path.values():
+            for code, resp in op.get("responses", {}).items():
+                if code.isdigit() and int(code) >= 400:
+                    resp["content"] = {PROBLEM_MEDIA_TYPE: {"schema": ref}}
+    app.openapi_schema = schema
+    return schema

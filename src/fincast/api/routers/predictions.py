@@ -1,0 +1,107 @@
+"""The source document's endpoints: train, predict expense / categories / savings, model info.
+
+Predictions run on the user's stored ledger, or on ``monthly_data`` sent in the body. Routes
+are sync so the CPU work runs in the threadpool, not on the event loop.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path
+
+from fincast.api.deps import CurrentUser, EngineDep, SessionDep, SettingsDep
+from fincast.api.problems import responses
+from fincast.api.schemas.forecasts import (
+    CategoriesPrediction,
+    CategoriesPredictRequest,
+    ExpensePrediction,
+    ExpensePredictRequest,
+    ModelPublic,
+    SavingsPrediction,
+    SavingsPredictRequest,
+    TrainRequest,
+    TrainResult,
+)
+from fincast.services import forecasting as service
+
+router = APIRouter(tags=["predictions"], responses=responses(401, 422, 503))
+
+
+@router.post("/train", response_model=TrainResult)
+def train(
+    engine: EngineDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    body: Annotated[TrainRequest | None, Body()] = None,
+) -> Any:
+    """Train (or refresh) the user's models on their stored data; returns ids and metrics."""
+    body = body or TrainRequest()
+    return service.train(
+        engine,
+        session,
+        user.id,
+        models_dir=settings.resolved_models_dir,
+        force=body.force,
+    )
+
+
+@router.post("/predict/expense", response_model=ExpensePrediction)
+def predict_expense(
+    engine: EngineDep,
+    session: SessionDep,
+    user: CurrentUser,
+    body: Annotated[ExpensePredictRequest | None, Body()] = None,
+) -> Any:
+    """Next month's total expense with a confidence interval."""
+    body = body or ExpensePredictRequest()
+    return service.predict(
+        engine,
+        session,
+        user.id,
+        "expense",
+        {"confidence_level": body.confidence_level},
+        body.rows(),
+    )
+
+
+@router.post("/predict/categories", response_model=CategoriesPrediction)
+def predict_categories(
+    engine: EngineDep,
+    session: SessionDep,
+    user: CurrentUser,
+    body: Annotated[CategoriesPredictRequest | None, Body()] = None,
+) -> Any:
+    """Per-category forecasts, overspending risks and budget recommendations."""
+    body = body or CategoriesPredictRequest()
+    params = {
+        "threshold": body.risk_threshold,
+        "total_budget": body.total_budget,
+        "safety_margin": body.safety_margin,
+    }
+    return service.predict(engine, session, user.id, "categories", params, body.rows())
+
+
+@router.post("/predict/savings", response_model=SavingsPrediction)
+def predict_savings(
+    engine: EngineDep,
+    session: SessionDep,
+    user: CurrentUser,
+    body: Annotated[SavingsPredictRequest | None, Body()] = None,
+) -> Any:
+    """Savings trajectory (default 3, 6 and 12 months) and financial health."""
+    body = body or SavingsPredictRequest()
+    return service.predict(
+        engine, session, user.id, "savings", {"periods": list(body.periods)}, body.rows()
+    )
+
+
+@router.get("/models/{model_id}", response_model=ModelPublic, responses=responses(404))
+def get_model(
+    model_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9._\-]{1,128}$")],
+    settings: SettingsDep,
+    user: CurrentUser,
+) -> Any:
+    """Metadata of one of the user's trained models."""
+    return service.model_info(user.id, model_id, models_dir=settings.resolved_models_dir)
