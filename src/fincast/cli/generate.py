@@ -57,9 +57,12 @@ def generate(
             from fincast.ledger.bulk import load_transactions_frame
 
             dtask = bar.add_task("loading into database", total=rows)
+            # the loader works on plain string columns, as read from transactions.csv
+            tx = households.transactions
+            frame = tx.astype({c: object for c in tx.columns if tx[c].dtype == "category"})
             result = load_transactions_frame(
                 get_engine(),
-                households.transactions,
+                frame,
                 progress=lambda n: bar.update(dtask, advance=n),
             )
             console.print(f"database: {result}")
