@@ -1,0 +1,334 @@
+"""CSV bank exports: dialect, encoding, header, date order and decimal separator, streamed.
+
+The file is read three times, never held whole: a sample decides the dialect and the header
+row; a first full pass observes every date and amount (so the date order and decimal separator
+are decided from whole columns, never row by row); a second pass yields transactions.
+"""
+
+from __future__ import annotations
+
+import csv as _csv
+import html
+import io
+import re
+from collections import Counter
+from collections.abc import Generator, Iterator
+from contextlib import closing
+from decimal import Decimal
+from typing import IO, Any
+
+from fincast.errors import ParseError
+from fincast.ingest._text import FALLBACK_ENCODINGS, bom_encoding, squash
+from fincast.ingest.mapping import CsvMapping, infer_mapping
+from fincast.ingest.rows import ParsedTransaction, ParseReport
+from fincast.ingest.values import AmountFormat, DateColumn
+
+SAMPLE_BYTES = 64 * 1024
+_ZERO = Decimal(0)
+HEADER_SEARCH_ROWS = 30
+DELIMITERS = (",", ";", "\t", "|")
+_DEBIT_WORDS = frozenset({"debit", "dr", "d", "withdrawal", "out", "soll", "s", "charge"})
+_CREDIT_WORDS = frozenset({"credit", "cr", "c", "deposit", "in", "haben", "h", "payment"})
+
+_BREAKS = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+# A field of a bank CSV is never legitimately larger than this; bigger means a broken file.
+_csv.field_size_limit(1024 * 1024)
+
+
+def _text_rows(
+    stream: IO[bytes], encoding: str, delimiter: str, filename: str
+) -> Generator[tuple[int, list[str]], None, None]:
+    """Yield (line number, cells) from the start of ``stream``; detaches the text wrapper after."""
+    stream.seek(0)
+    wrapper = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    reader = _csv.reader(wrapper, delimiter=delimiter, quotechar='"', doublequote=True)
+    try:
+        for row in reader:
+            yield reader.line_num, row
+    except _csv.Error as exc:
+        raise ParseError(f"broken CSV: {exc}", file=filename, line=reader.line_num + 1) from exc
+    finally:
+        wrapper.detach()
+
+
+def _sniff_delimiter(sample: str) -> str:
+    """The delimiter that splits the sample's lines into the most consistent, widest rows."""
+    lines = sample.splitlines()
+    if len(lines) > 1:
+        lines = lines[:-1]  # the last line of a sample may be cut short
+    body = "\n".join(lines)
+    best, best_score = ",", (-1, -1)
+    for delim in DELIMITERS:
+        try:
+            rows = list(_csv.reader(io.StringIO(body), delimiter=delim))
+        except _csv.Error:
+            continue
+        widths = Counter(len(r) for r in rows if r)
+        if not widths:
+            continue
+        width, count = max(widths.items(), key=lambda kv: (kv[1] * (kv[0] > 1), kv[0]))
+        score = (count if width > 1 else 0, width)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _unhtml(text: str) -> str:
+    return _BREAKS.sub(" ", html.unescape(text))
+
+
+class CsvReader:
+    """Reads one CSV bank export from a seekable binary stream."""
+
+    def __init__(
+        self,
+        stream: IO[bytes],
+        *,
+        filename: str,
+        mapping: CsvMapping | None = None,
+        default_currency: str | None = None,
+        report: ParseReport | None = None,
+    ) -> None:
+        self.stream = stream
+        self.filename = filename
+        self.mapping = mapping
+        self.default_currency = default_currency
+        self.report = report if report is not None else ParseReport()
+
+    def _sample(self) -> bytes:
+        self.stream.seek(0)
+        return self.stream.read(SAMPLE_BYTES)
+
+    def _encodings(self, head: bytes) -> tuple[str, ...]:
+        if self.mapping is not None and self.mapping.encoding:
+            return (self.mapping.encoding,)
+        enc = bom_encoding(head)
+        return (enc,) if enc else FALLBACK_ENCODINGS
+
+    def _header(self, rows: list[list[str]]) -> tuple[int, list[str], CsvMapping]:
+        for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+            cells = [c.strip() for c in row]
+            if self.mapping is not None:
+                lower = {c.lower() for c in cells}
+                if self.mapping.date.lower() in lower:
+                    return i, cells, self.mapping
+                continue
+            found = infer_mapping(cells)
+            if found is not None:
+                return i, cells, found
+        if self.mapping is not None:
+            raise ParseError(
+                f"no header row names the date column {self.mapping.date!r} "
+                f"of mapping {self.mapping.name!r}",
+                file=self.filename,
+            )
+        raise ParseError(
+            "cannot tell which columns hold the date and the amount; "
+            "pass --mapping with a preset or a mapping file",
+            file=self.filename,
+        )
+
+    def __iter__(self) -> Iterator[ParsedTransaction]:
+        """Yield the file's transactions; raises ParseError (before yielding) on bad values."""
+        head = self._sample()
+        if not head.strip():
+            return
+        last_error: UnicodeDecodeError | None = None
+        for encoding in self._encodings(head):
+            try:
+                plan = self._plan(head, encoding)
+            except UnicodeDecodeError as exc:
+                last_error = exc
+                continue
+            yield from self._rows(plan)
+            return
+        raise ParseError(
+            f"cannot decode the file as text ({last_error})",
+            file=self.filename,
+        )
+
+    def _plan(self, head: bytes, encoding: str) -> dict[str, Any]:
+        sample = head.decode(encoding, errors="ignore")
+        delimiter = (self.mapping.delimiter if self.mapping else None) or _sniff_delimiter(sample)
+        first_rows: list[list[str]] = []
+        with closing(_text_rows(self.stream, encoding, delimiter, self.filename)) as rows:
+            for _, row in rows:
+                first_rows.append(row)
+                if len(first_rows) >= HEADER_SEARCH_ROWS:
+                    break
+        header_at, headers, mapping = self._header(first_rows)
+        index = {h.lower(): i for i, h in reversed(list(enumerate(headers)))}
+
+        def col(name: str | None) -> int | None:
+            if not name:
+                return None
+            if name.lower() not in index:
+                raise ParseError(
+                    f"column {name!r} of mapping {mapping.name!r} is not in the header",
+                    file=self.filename,
+                    line=header_at + 1,
+                )
+            return index[name.lower()]
+
+        cols = {
+            "date": col(mapping.date),
+            "amount": col(mapping.amount),
+            "debit": col(mapping.debit),
+            "credit": col(mapping.credit),
+            "direction": col(mapping.direction),
+            "payee": col(mapping.payee),
+            "external_id": col(mapping.external_id),
+            "currency": col(mapping.currency),
+        }
+        desc_cols = [c for c in (col(d) for d in mapping.description) if c is not None]
+        dates = DateColumn(file=self.filename, field=mapping.date, date_format=mapping.date_format)
+        amounts = AmountFormat(
+            file=self.filename,
+            decimal=mapping.decimal,
+            default="," if delimiter == ";" else ".",
+        )
+        money: list[tuple[int, str]] = []
+        for key in ("amount", "debit", "credit"):
+            c = cols[key]
+            if c is not None:
+                money.append((c, str(getattr(mapping, key))))
+        date_col = cols["date"]
+        assert date_col is not None
+        for n, (line, row) in enumerate(
+            _text_rows(self.stream, encoding, delimiter, self.filename)
+        ):
+            if n <= header_at:
+                continue
+            if date_col < len(row):
+                dates.observe(row[date_col], line)
+            for c, name in money:
+                if c < len(row):
+                    amounts.observe(row[c], line, name)
+        return {
+            "encoding": encoding,
+            "delimiter": delimiter,
+            "header_at": header_at,
+            "width": len(headers),
+            "mapping": mapping,
+            "cols": cols,
+            "desc_cols": desc_cols,
+            "dates": dates.decide(),
+            "amounts": amounts,
+        }
+
+    def _rows(self, plan: dict[str, Any]) -> Iterator[ParsedTransaction]:
+        mapping: CsvMapping = plan["mapping"]
+        cols: dict[str, int | None] = plan["cols"]
+        desc_cols: list[int] = plan["desc_cols"]
+        dates: dict[str, Any] = plan["dates"]
+        amounts: AmountFormat = plan["amounts"]
+        amounts.decide()
+        c_date, c_amount, c_debit, c_credit = (
+            cols["date"],
+            cols["amount"],
+            cols["debit"],
+            cols["credit"],
+        )
+        c_dir, c_payee, c_ext, c_cur = (
+            cols["direction"],
+            cols["payee"],
+            cols["external_id"],
+            cols["currency"],
+        )
+        assert c_date is not None
+        needed = max(c for c in (c_date, c_amount, c_debit, c_credit) if c is not None)
+        unescape = mapping.html_unescape
+        header_at = plan["header_at"]
+        rows = _text_rows(self.stream, plan["encoding"], plan["delimiter"], self.filename)
+        for n, (line, row) in enumerate(rows):
+            if n <= header_at or not any(cell.strip() for cell in row):
+                continue
+            if len(row) <= needed:
+                raise ParseError(
+                    f"row has {len(row)} fields, the header has {plan['width']}",
+                    file=self.filename,
+                    line=line,
+                    value=plan["delimiter"].join(row),
+                )
+            raw_date = row[c_date].strip()
+            if c_amount is not None:
+                amount = amounts.parse(row[c_amount], line, mapping.amount or "amount")
+            else:
+                debit = (
+                    amounts.parse(row[c_debit], line, mapping.debit or "debit")
+                    if c_debit is not None
+                    else None
+                )
+                credit = (
+                    amounts.parse(row[c_credit], line, mapping.credit or "credit")
+                    if c_credit is not None
+                    else None
+                )
+                if debit is None and credit is None:
+                    amount = None
+                else:
+                    amount = (credit or _ZERO) - abs(debit or _ZERO)
+            if not raw_date:
+                if amount is None:
+                    self.report.skip(f"line {line}: row without date and amount skipped")
+                    continue
+                raise ParseError(
+                    "date is empty", file=self.filename, line=line, field=mapping.date, value=""
+                )
+            if amount is None:
+                field = mapping.amount or f"{mapping.debit}/{mapping.credit}"
+                raise ParseError(
+                    "amount is empty", file=self.filename, line=line, field=field, value=""
+                )
+            if c_dir is not None:
+                word = row[c_dir].strip().lower()
+                if word in _DEBIT_WORDS:
+                    amount = -abs(amount)
+                elif word in _CREDIT_WORDS:
+                    amount = abs(amount)
+                else:
+                    raise ParseError(
+                        "direction is neither debit nor credit",
+                        file=self.filename,
+                        line=line,
+                        field=mapping.direction,
+                        value=row[c_dir],
+                    )
+            if mapping.negate:
+                amount = -amount
+            payee = row[c_payee] if c_payee is not None and c_payee < len(row) else None
+            desc = " ".join(row[c].strip() for c in desc_cols if c < len(row) and row[c].strip())
+            if unescape:
+                payee = _unhtml(payee) if payee else payee
+                desc = _unhtml(desc)
+            ext = row[c_ext].strip() if c_ext is not None and c_ext < len(row) else ""
+            cur = row[c_cur].strip().upper() if c_cur is not None and c_cur < len(row) else ""
+            yield ParsedTransaction(
+                date=dates[raw_date],
+                amount=amount,
+                payee=squash(payee),
+                description=squash(desc),
+                external_id=ext or None,
+                currency=cur if len(cur) == 3 and cur.isalpha() else self.default_currency,
+                line=line,
+            )
+
+
+def parse_csv(
+    stream: IO[bytes],
+    *,
+    filename: str,
+    mapping: CsvMapping | None = None,
+    default_currency: str | None = None,
+    report: ParseReport | None = None,
+) -> Iterator[ParsedTransaction]:
+    """Yield the transactions of a CSV export read from a seekable binary ``stream``."""
+    reader = CsvReader(
+        stream,
+        filename=filename,
+        mapping=mapping,
+        default_currency=default_currency,
+        report=report,
+    )
+    return iter(reader)
