@@ -1,0 +1,158 @@
+"""Safe model files: a numpy ``.npz`` payload plus signed JSON metadata, never pickle.
+
+A model named ``NAME`` is two files in the models dir:
+
+* ``NAME.npz`` - arrays only, read with ``allow_pickle=False``; text parts (JSON state,
+  LightGBM text models) are stored as UTF-8 byte arrays.
+* ``NAME.meta.json`` - fincast version, format version, kind, training span, features,
+  backtest metrics, the payload's sha256, and an HMAC-SHA256 signature over all of it,
+  keyed by ``FINCAST_SECRET_KEY``.
+
+Loading checks the signature, then the payload hash, then the format version, and raises
+``ModelFileError`` naming what failed before any payload byte is interpreted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fincast import __version__
+from fincast.config import get_settings
+from fincast.errors import InputError, ModelFileError
+
+FORMAT_VERSION = 1
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+
+
+def _key() -> bytes:
+    return get_settings().secret_key.get_secret_value().encode("utf-8")
+
+
+def _canonical(meta: dict[str, Any]) -> bytes:
+    body = {k: v for k, v in meta.items() if k != "signature"}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode("utf-8")
+
+
+def sign(meta: dict[str, Any]) -> str:
+    """Return the HMAC-SHA256 hex signature of a metadata dict (without its signature)."""
+    return hmac.new(_key(), _canonical(meta), hashlib.sha256).hexdigest()
+
+
+def _paths(models_dir: Path, name: str) -> tuple[Path, Path]:
+    if not _NAME_RE.match(name) or ".." in name:
+        raise InputError(f"model name {name!r} may only hold letters, digits, '_', '-', '.'")
+    return models_dir / f"{name}.npz", models_dir / f"{name}.meta.json"
+
+
+def text_array(text: str) -> np.ndarray:
+    """Encode text as a uint8 array for the npz payload."""
+    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+
+
+def array_text(arr: np.ndarray) -> str:
+    """Decode a uint8 array written by ``text_array``."""
+    return bytes(np.asarray(arr, dtype=np.uint8)).decode("utf-8")
+
+
+def save_model_file(
+    models_dir: str | Path,
+    name: str,
+    kind: str,
+    arrays: dict[str, np.ndarray],
+    meta: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Write ``name.npz`` and its signed ``name.meta.json``; return the metadata."""
+    directory = Path(models_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    payload_path, meta_path = _paths(directory, name)
+    for key, value in arrays.items():
+        if np.asarray(value).dtype == object:
+            raise ModelFileError(f"model array {key!r} holds Python objects; refusing to save")
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)  # type: ignore[arg-type]
+    payload = buf.getvalue()
+    full: dict[str, Any] = {
+        "name": name,
+        "kind": kind,
+        "format_version": FORMAT_VERSION,
+        "fincast_version": __version__,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "payload": payload_path.name,
+        "payload_sha256": hashlib.sha256(payload).hexdigest(),
+        **(meta or {}),
+    }
+    full["signature"] = sign(full)
+    payload_path.write_bytes(payload)
+    meta_path.write_text(json.dumps(full, indent=2, sort_keys=True, default=str), "utf-8")
+    return full
+
+
+def read_metadata(models_dir: str | Path, name: str) -> dict[str, Any]:
+    """Read and verify a model's metadata (signature and format), without the payload."""
+    _, meta_path = _paths(Path(models_dir), name)
+    if not meta_path.exists():
+        raise ModelFileError(f"model {name!r}: metadata file {meta_path} not found")
+    try:
+        meta = json.loads(meta_path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelFileError(f"model {name!r}: metadata is not valid JSON ({exc})") from exc
+    if not isinstance(meta, dict) or "signature" not in meta:
+        raise ModelFileError(f"model {name!r}: metadata has no signature")
+    if not hmac.compare_digest(str(meta["signature"]), sign(meta)):
+        raise ModelFileError(
+            f"model {name!r}: signature mismatch - the file was modified or signed with "
+            "another FINCAST_SECRET_KEY; retrain it"
+        )
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise ModelFileError(
+            f"model {name!r}: format version {meta.get('format_version')} is not supported "
+            f"(this fincast reads version {FORMAT_VERSION}); retrain it"
+        )
+    return meta
+
+
+def load_model_file(
+    models_dir: str | Path, name: str, kind: str | None = None
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Verify and load a model file; return ``(metadata, arrays)``."""
+    meta = read_metadata(models_dir, name)
+    if kind is not None and meta.get("kind") != kind:
+        raise ModelFileError(f"model {name!r} is a {meta.get('kind')!r} model, not {kind!r}")
+    payload_path, _ = _paths(Path(models_dir), name)
+    try:
+        payload = payload_path.read_bytes()
+    except OSError as exc:
+        raise ModelFileError(f"model {name!r}: payload unreadable ({exc})") from exc
+    if hashlib.sha256(payload).hexdigest() != meta.get("payload_sha256"):
+        raise ModelFileError(f"model {name!r}: payload hash mismatch - the file was modified")
+    try:
+        with np.load(io.BytesIO(payload), allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except (ValueError, OSError) as exc:
+        raise ModelFileError(f"model {name!r}: payload is not a valid array file ({exc})") from exc
+    return meta, arrays
+
+
+def list_models(models_dir: str | Path) -> list[dict[str, Any]]:
+    """List the model files in a directory with their metadata and a ``valid`` flag."""
+    directory = Path(models_dir)
+    if not directory.exists():
+        return []
+    out = []
+    for meta_path in sorted(directory.glob("*.meta.json")):
+        name = meta_path.name[: -len(".meta.json")]
+        try:
+            meta = read_metadata(directory, name)
+            out.append({**meta, "valid": True, "error": None})
+        except (ModelFileError, InputError) as exc:
+            out.append({"name": name, "valid": False, "error": str(exc)})
+    return out

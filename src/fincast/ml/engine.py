@@ -1,0 +1,343 @@
+"""The fincast forecaster: candidates chosen per series by rolling-origin backtest.
+
+``FincastForecaster`` runs every candidate (local statistical models and one global
+LightGBM) at several cutoffs inside each series' history, scores them on the points after
+each cutoff (never in-sample), combines the best few per series with weights shrunk toward
+the panel-wide ranking, and calibrates intervals with conformal prediction on the same
+out-of-sample residuals.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from fincast.errors import InputError
+from fincast.frames import DS, UID, Y, validate_long_frame
+from fincast.ml.baselines import LOCAL_MODELS
+from fincast.ml.conformal import conformal_quantiles
+from fincast.ml.global_model import GlobalLGBM, SeriesArray
+from fincast.ml.metrics import mase_scale
+
+DEFAULT_MODELS: tuple[str, ...] = ("naive", "seasonal_naive", "median", "theta", "dotm", "lgbm")
+NAME = "fincast"
+ProgressCallback = Callable[[str, int, int], None]
+
+
+def _to_series(df: pd.DataFrame) -> list[SeriesArray]:
+    out = []
+    for uid, g in df.groupby(UID, sort=True):
+        ds = pd.DatetimeIndex(g[DS])
+        expected = pd.date_range(ds[0], periods=len(ds), freq="MS")
+        if not ds.equals(expected):
+            raise InputError(
+                f"series {uid!r} has gaps in its months between {ds[0]:%Y-%m} and "
+                f"{ds[-1]:%Y-%m}; fill missing months (e.g. with 0) before forecasting"
+            )
+        out.append(SeriesArray(str(uid), g[Y].to_numpy(dtype=float), int(ds[0].month)))
+    return out
+
+
+def _levels(level: int | float | Iterable[int | float] | None) -> list[float]:
+    if level is None:
+        return []
+    vals = [level] if isinstance(level, int | float) else list(level)
+    for v in vals:
+        if not 0 < float(v) < 100:
+            raise InputError(f"interval level must be between 0 and 100 (exclusive), got {v}")
+    return [float(v) for v in vals]
+
+
+def _level_name(level: float) -> str:
+    return str(int(level)) if float(level).is_integer() else str(level)
+
+
+class FincastForecaster:
+    """Backtest-selected, conformally calibrated monthly forecaster for a long panel.
+
+    Args:
+        models: Candidate names: any of ``naive, seasonal_naive, median, theta, dotm,
+            autotheta, autoets, lgbm``.
+        season_length: Season of the data (12 for monthly).
+        n_windows: Rolling-origin cutoffs per series; ``None`` picks 3-6 from the horizon.
+        step: Months between cutoffs; ``None`` uses ``ceil(h / 3)``.
+        top_k: How many of the best candidates each series combines.
+        shrinkage: Pseudo-windows pulling a series' scores toward the panel-wide scores.
+        combine: ``"median"`` of the selected candidates (robust default) or ``"inverse"``
+            (weights proportional to 1 / backtest error).
+        min_train: Fewest points a cutoff leaves for training.
+        nonnegative: ``"auto"`` clips forecasts of series whose history is never negative
+            at zero; ``True``/``False`` force it for all series.
+        lgbm_params: Keyword arguments for ``GlobalLGBM``.
+        random_state: Seed for the global model.
+        n_jobs: Threads for LightGBM.
+        progress: Optional callback ``(stage, done, total)`` for progress bars.
+    """
+
+    def __init__(
+        self,
+        models: Sequence[str] = DEFAULT_MODELS,
+        season_length: int = 12,
+        n_windows: int | None = None,
+        step: int | None = None,
+        top_k: int = 4,
+        shrinkage: float = 10.0,
+        combine: str = "median",
+        min_train: int = 3,
+        nonnegative: bool | str = "auto",
+        lgbm_params: dict[str, object] | None = None,
+        random_state: int = 0,
+        n_jobs: int = 1,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        self.models = models
+        self.season_length = season_length
+        self.n_windows = n_windows
+        self.step = step
+        self.top_k = top_k
+        self.shrinkage = shrinkage
+        self.combine = combine
+        self.min_train = min_train
+        self.nonnegative = nonnegative
+        self.lgbm_params = lgbm_params
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.progress = progress
+
+    # ------------------------------------------------------------------ helpers
+    def _tick(self, stage: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(stage, done, total)
+
+    def _new_global(self) -> GlobalLGBM:
+        params: dict[str, object] = {"random_state": self.random_state, "n_jobs": self.n_jobs}
+        params.update(self.lgbm_params or {})
+        return GlobalLGBM(**params)  # type: ignore[arg-type]
+
+    def _local_names(self) -> list[str]:
+        return [m for m in self.models_ if m != "lgbm"]
+
+    def _run_candidates(
+        self, series: Sequence[SeriesArray], h: int, stage: str, global_model: GlobalLGBM | None
+    ) -> dict[str, list[np.ndarray]]:
+        """Forecast every series with every candidate from its last point."""
+        out: dict[str, list[np.ndarray]] = {m: [] for m in self.models_}
+        local = self._local_names()
+        total = len(series)
+        for i, s in enumerate(series):
+            for m in local:
+                out[m].append(LOCAL_MODELS[m](s.y, h, self.season_length))
+            if i % 25 == 0 or i == total - 1:
+                self._tick(stage, i + 1, total)
+        if "lgbm" in self.models_:
+            model = global_model if global_model is not None else self._new_global()
+            out["lgbm"] = model.predict(series, h)
+        return out
+
+    def _offsets(self, h: int) -> list[int]:
+        k = self.n_windows or int(min(6, max(3, math.ceil(24 / h))))
+        step = self.step or max(1, math.ceil(h / 3))
+        return [h + i * step for i in range(k)]
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, df: pd.DataFrame, h: int) -> FincastForecaster:
+        """Backtest candidates, learn per-series weights and conformal residuals; return self."""
+        if not isinstance(h, int | np.integer) or h < 1:
+            raise InputError(f"horizon must be a positive whole number of months, got {h!r}")
+        unknown = [m for m in self.models if m not in LOCAL_MODELS and m != "lgbm"]
+        if unknown or not self.models:
+            raise InputError(f"unknown candidate models: {unknown or 'none given'}")
+        if self.combine not in ("median", "inverse"):
+            raise InputError(f"combine must be 'median' or 'inverse', got {self.combine!r}")
+        frame = validate_long_frame(df, name="history")
+        if frame.empty:
+            raise InputError("history: the frame has no rows")
+        series = _to_series(frame)
+        self.models_ = list(dict.fromkeys(self.models))
+        self.h_ = int(h)
+        self.scales_ = {s.uid: mase_scale(s.y, self.season_length) for s in series}
+        self.nonneg_ = {s.uid: self._is_nonneg(s.y) for s in series}
+        offsets = self._offsets(h)
+        records = []  # (uid, window, step, y, {model: f})
+        for w, d in enumerate(offsets):
+            cut: list[SeriesArray] = []
+            actual: list[np.ndarray] = []
+            for s in series:
+                dd = d
+                if s.y.size - dd < self.min_train:
+                    # Short series: one partial window as far back as training allows.
+                    if w > 0 or s.y.size - self.min_train < 1:
+                        continue
+                    dd = s.y.size - self.min_train
+                cut.append(SeriesArray(s.uid, s.y[: s.y.size - dd], s.first_month))
+                actual.append(s.y[s.y.size - dd : s.y.size - dd + h])
+            if not cut:
+                continue
+            gm = self._new_global().fit(cut, h) if "lgbm" in self.models_ else None
+            preds = self._run_candidates(cut, h, f"backtest {w + 1}/{len(offsets)}", gm)
+            for i, s in enumerate(cut):
+                n_a = actual[i].size
+                rec = pd.DataFrame(
+                    {
+                        UID: s.uid,
+                        "window": w,
+                        "cutoff_index": s.y.size - 1,
+                        "step": np.arange(1, n_a + 1),
+                        Y: actual[i],
+                    }
+                )
+                for m in self.models_:
+                    rec[m] = preds[m][i][:n_a]
+                records.append(rec)
+        bt = pd.concat(records, ignore_index=True) if records else pd.DataFrame()
+        self._learn_weights(bt, series)
+        if not bt.empty:
+            bt[NAME] = self._combine_frame(bt)
+            self._clip_frame(bt, [NAME])
+            scale = bt[UID].map(self.scales_).to_numpy(dtype=float)
+            self.residual_steps_ = bt["step"].to_numpy(dtype=int)
+            self.residuals_ = ((bt[Y] - bt[NAME]) / scale).to_numpy(dtype=float)
+        else:
+            self.residual_steps_ = np.zeros(0, dtype=int)
+            self.residuals_ = np.zeros(0)
+        self.backtest_ = bt
+        # Final fit on the full history.
+        self.global_ = self._new_global().fit(series, h) if "lgbm" in self.models_ else None
+        self.series_ = series
+        self.last_ds_ = {str(k): pd.Timestamp(v) for k, v in frame.groupby(UID)[DS].max().items()}
+        return self
+
+    def _is_nonneg(self, y: np.ndarray) -> bool:
+        if self.nonnegative == "auto":
+            return bool(np.all(y >= 0))
+        return bool(self.nonnegative)
+
+    def _clip_frame(self, frame: pd.DataFrame, cols: Sequence[str]) -> None:
+        nonneg = frame[UID].map(self.nonneg_).fillna(False).to_numpy(dtype=bool)
+        for c in cols:
+            frame.loc[nonneg, c] = frame.loc[nonneg, c].clip(lower=0.0)
+
+    def _learn_weights(self, bt: pd.DataFrame, series: Sequence[SeriesArray]) -> None:
+        """Score candidates out of sample and keep the top-k per series (shrunk scores)."""
+        models = self.models_
+        uids = [s.uid for s in series]
+        if bt.empty:
+            glob = pd.Series(1.0, index=models)
+            per = pd.DataFrame(np.nan, index=uids, columns=models)
+            n_win = pd.Series(0.0, index=uids)
+        else:
+            scale = bt[UID].map(self.scales_).to_numpy(dtype=float)
+            err = pd.DataFrame(
+                {m: np.abs(bt[Y].to_numpy() - bt[m].to_numpy()) / scale for m in models}
+            )
+            err[UID] = bt[UID].to_numpy()
+            per = err.groupby(UID).mean().reindex(uids)
+            glob = per.mean()
+            n_win = bt.groupby(UID)["window"].nunique().reindex(uids).fillna(0.0)
+        lam = self.shrinkage
+        shrunk = per.fillna(glob).mul(n_win, axis=0).add(lam * glob, axis=1)
+        shrunk = shrunk.div(n_win + lam, axis=0)
+        weights = pd.DataFrame(0.0, index=uids, columns=models)
+        k = max(1, min(self.top_k, len(models)))
+        for uid, row in shrunk.iterrows():
+            best = row.nsmallest(k).index
+            inv = 1.0 / np.maximum(row[best].to_numpy(dtype=float), 1e-6)
+            weights.loc[uid, best] = inv / inv.sum()
+        gbest = glob.nsmallest(k).index
+        ginv = 1.0 / np.maximum(glob[gbest].to_numpy(dtype=float), 1e-6)
+        self.global_weights_ = pd.Series(0.0, index=models)
+        self.global_weights_[gbest] = ginv / ginv.sum()
+        self.weights_ = weights
+        self.scores_ = per
+        self.global_scores_ = glob
+
+    def _weights_for(self, uid: str) -> pd.Series:
+        if uid in self.weights_.index:
+            return self.weights_.loc[uid]
+        return self.global_weights_
+
+    def _combine_rows(self, w: np.ndarray, f: np.ndarray) -> np.ndarray:
+        """Combine candidate forecasts ``f`` (rows x models) with selection weights ``w``."""
+        if self.combine == "median":
+            masked = np.where(w > 0, f, np.nan)
+            return np.asarray(np.nanmedian(masked, axis=1), dtype=float)
+        return np.asarray(np.sum(w * f, axis=1), dtype=float)
+
+    def _combine_frame(self, frame: pd.DataFrame) -> np.ndarray:
+        w = self.weights_.reindex(frame[UID].to_numpy()).to_numpy(dtype=float)
+        return self._combine_rows(w, frame[self.models_].to_numpy(dtype=float))
+
+    # ------------------------------------------------------------------ predict
+    def predict(
+        self,
+        h: int | None = None,
+        level: int | float | Iterable[int | float] | None = (95,),
+        df: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
+        """Forecast ``h`` months after each series' last point with ``level`` % intervals.
+
+        Args:
+            h: Horizon (at most the fitted horizon); defaults to the fitted one.
+            level: Interval level(s) in percent, or None for point forecasts only.
+            df: Newer history to forecast from (same series or new ones); the fitted
+                weights, global model and calibration are reused.
+
+        Returns:
+            Long frame ``unique_id, ds, fincast, fincast-lo-<L>, fincast-hi-<L>``.
+        """
+        if not hasattr(self, "weights_"):
+            raise InputError("this forecaster is not fitted yet; call fit(df, h) first")
+        h = self.h_ if h is None else int(h)
+        if not 1 <= h <= self.h_:
+            raise InputError(f"horizon must be between 1 and the fitted {self.h_}, got {h}")
+        levels = _levels(level)
+        if df is None:
+            series = self.series_
+            scales = self.scales_
+            nonneg = self.nonneg_
+        else:
+            series = _to_series(validate_long_frame(df, name="history"))
+            scales = {s.uid: mase_scale(s.y, self.season_length) for s in series}
+            nonneg = {s.uid: self._is_nonneg(s.y) for s in series}
+        preds = self._run_candidates(series, h, "forecast", self.global_)
+        frames = []
+        for i, s in enumerate(series):
+            w = self._weights_for(s.uid).reindex(self.models_).fillna(0.0).to_numpy()
+            f = np.column_stack([preds[m][i][:h] for m in self.models_])
+            mean = self._combine_rows(np.tile(w, (h, 1)), f)
+            frames.append((s, mean))
+        last_ds = self.last_ds_ if df is None else _last_months(df)
+        rows = []
+        bands = {
+            lv: conformal_quantiles(self.residual_steps_, self.residuals_, h, lv) for lv in levels
+        }
+        for s, mean in frames:
+            ds = pd.date_range(last_ds[s.uid] + pd.offsets.MonthBegin(1), periods=h, freq="MS")
+            out = pd.DataFrame({UID: s.uid, DS: ds, NAME: mean})
+            sc = scales[s.uid]
+            for lv, (qlo, qhi) in bands.items():
+                name = _level_name(lv)
+                out[f"{NAME}-lo-{name}"] = mean + sc * qlo
+                out[f"{NAME}-hi-{name}"] = mean + sc * qhi
+            if nonneg[s.uid]:
+                num = out.columns[2:]
+                out[num] = out[num].clip(lower=0.0)
+            rows.append(out)
+        return pd.concat(rows, ignore_index=True)
+
+    def forecast(
+        self,
+        df: pd.DataFrame,
+        h: int,
+        level: int | float | Iterable[int | float] | None = (95,),
+    ) -> pd.DataFrame:
+        """Fit on ``df`` and forecast ``h`` months (statsforecast-style one call)."""
+        return self.fit(df, h).predict(h, level)
+
+
+def _last_months(df: pd.DataFrame) -> dict[str, pd.Timestamp]:
+    frame = validate_long_frame(df, name="history")
+    return {str(k): pd.Timestamp(v) for k, v in frame.groupby(UID)[DS].max().items()}
