@@ -1,0 +1,365 @@
+"""The first source document's classes, on its monthly CSV layout, backed by fincast.
+
+Layout: ``year_month, total_income, <one column per category>, total_expense, savings``.
+The method names and returned keys are the source's; underneath, forecasts come from
+``FincastForecaster`` (backtest-selected, conformal intervals), categories are reconciled
+to the total, and savings = income - expenses. ``prepare_data``/``train`` still fit the
+source's random forest on leak-free features, for ``feature_importance``; the forest is
+refit from the saved training arrays on ``load`` rather than serialized.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fincast.errors import InputError
+from fincast.frames import DS, UID, Y
+from fincast.ml.engine import NAME, FincastForecaster
+from fincast.ml.features import SOURCE_FEATURES, source_features
+from fincast.ml.metrics import mase_scale
+from fincast.ml.reconcile import reconcile_to_total
+from fincast.ml.trajectory import simulate_paths, step_correlation
+
+INCOME = "total_income"
+EXPENSE = "total_expense"
+SAVINGS = "savings"
+MONTH = "year_month"
+_NOT_CATEGORIES = {MONTH, INCOME, EXPENSE, SAVINGS}
+
+
+def category_columns(df: pd.DataFrame) -> list[str]:
+    """Spending category columns of a monthly wide frame."""
+    return [
+        c
+        for c in df.columns
+        if c not in _NOT_CATEGORIES and pd.api.types.is_numeric_dtype(df[c])
+    ]
+
+
+def validate_monthly(df: pd.DataFrame) -> pd.DataFrame:
+    """Check the source's monthly layout; return a copy sorted by month with ``ds``."""
+    missing = [c for c in (MONTH, INCOME, EXPENSE) if c not in df.columns]
+    if missing:
+        raise InputError(f"monthly data: the following columns are missing: {missing}")
+    out = df.copy()
+    try:
+        out[DS] = pd.to_datetime(out[MONTH].astype(str)).dt.to_period("M").dt.to_timestamp()
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"monthly data: column {MONTH!r} holds non-dates ({exc})") from exc
+    if out[DS].duplicated().any():
+        raise InputError("monthly data: the same year_month appears twice")
+    if len(out) < 3:
+        raise InputError(f"monthly data: need at least 3 months, got {len(out)}")
+    out = out.sort_values(DS).reset_index(drop=True)
+    if SAVINGS not in out:
+        out[SAVINGS] = out[INCOME] - out[EXPENSE]
+    num = [INCOME, EXPENSE, SAVINGS, *category_columns(out)]
+    if out[num].isna().any().any():
+        bad = out[num].columns[out[num].isna().any()].tolist()
+        raise InputError(f"monthly data: empty values in columns {bad}")
+    return out
+
+
+def wide_to_long(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """Turn the monthly wide layout into the long frame (one series per column)."""
+    data = validate_monthly(df)
+    cols = columns or [INCOME, EXPENSE, *category_columns(data)]
+    long = data.melt(id_vars=[DS], value_vars=cols, var_name=UID, value_name=Y)
+    return long[[UID, DS, Y]]
+
+
+class BaseFinancePredictor:
+    """Shared source-compatible API: prepare_data, train, feature_importance, save/load.
+
+    Args:
+        n_estimators: Trees of the source's random forest (used by ``train``).
+        max_depth: Depth of those trees.
+        random_state: Seed for the forest and the forecaster.
+    """
+
+    target_column = EXPENSE
+    kind = "legacy-base"
+
+    def __init__(self, n_estimators: int = 100, max_depth: int = 10, random_state: int = 42):
+        self.n_estimators = n_estimators
+        self.max_depth = max_depth
+        self.random_state = random_state
+
+    def prepare_data(
+        self, df: pd.DataFrame, target_column: str | None = None
+    ) -> tuple[pd.DataFrame, pd.Series]:
+        """Leak-free features (row t uses months before t only) and the target column."""
+        data = validate_monthly(df)
+        target = target_column or self.target_column
+        if target not in data:
+            raise InputError(f"monthly data: target column {target!r} not found")
+        y = data[target].to_numpy(dtype=float)
+        months = np.append(data[DS].dt.month.to_numpy(), (data[DS].dt.month.iloc[-1] % 12) + 1)
+        X = source_features(y, months).iloc[1 : len(y)].reset_index(drop=True)
+        self.target_column_ = target
+        return X, pd.Series(y[1:], name=target)
+
+    def train(self, X: pd.DataFrame, y: pd.Series) -> BaseFinancePredictor:
+        """Fit the source's random forest on prepared features; return self."""
+        from sklearn.ensemble import RandomForestRegressor
+
+        if len(X) < 2:
+            raise InputError(f"training needs at least 2 rows of features, got {len(X)}")
+        self.forest_ = RandomForestRegressor(
+            n_estimators=self.n_estimators,
+            max_depth=self.max_depth,
+            random_state=self.random_state,
+            n_jobs=1,
+        ).fit(X.to_numpy(dtype=float), np.asarray(y, dtype=float))
+        self.train_X_ = X.to_numpy(dtype=float)
+        self.train_y_ = np.asarray(y, dtype=float)
+        return self
+
+    def feature_importance(self) -> dict[str, float]:
+        """Forest feature importances, largest first."""
+        if not hasattr(self, "forest_"):
+            raise InputError("train the model before asking for feature importance")
+        pairs = zip(SOURCE_FEATURES, self.forest_.feature_importances_, strict=True)
+        return dict(sorted(((k, float(v)) for k, v in pairs), key=lambda kv: -kv[1]))
+
+    def _engine(self, df: pd.DataFrame, h: int, columns: list[str] | None = None) -> tuple[
+        FincastForecaster, pd.DataFrame
+    ]:
+        long = wide_to_long(df, columns)
+        model = FincastForecaster(random_state=self.random_state, n_jobs=1).fit(long, h)
+        return model, long
+
+    def save(self, path: str | Path) -> dict[str, Any]:
+        """Save training arrays and parameters as a signed npz model file (no pickle)."""
+        from fincast.forecasts.modelfile import save_model_file
+
+        p = Path(path)
+        arrays = {
+            "params": np.array([self.n_estimators, self.max_depth, self.random_state], dtype=float)
+        }
+        if hasattr(self, "train_X_"):
+            arrays["train_X"] = self.train_X_
+            arrays["train_y"] = self.train_y_
+        meta = {
+            "features": list(SOURCE_FEATURES),
+            "target": getattr(self, "target_column_", self.target_column),
+            "note": "the random forest is refit from train_X/train_y on load",
+        }
+        return save_model_file(p.parent, p.stem, self.kind, arrays, meta)
+
+    def load(self, path: str | Path) -> BaseFinancePredictor:
+        """Load a file written by ``save`` (verified) and refit the forest; return self."""
+        from fincast.forecasts.modelfile import load_model_file
+
+        p = Path(path)
+        meta, arrays = load_model_file(p.parent, p.stem, kind=self.kind)
+        n_est, depth, seed = arrays["params"].tolist()
+        self.n_estimators, self.max_depth, self.random_state = int(n_est), int(depth), int(seed)
+        self.target_column_ = str(meta.get("target", self.target_column))
+        if "train_X" in arrays:
+            cols = list(SOURCE_FEATURES)
+            self.train(pd.DataFrame(arrays["train_X"], columns=cols), pd.Series(arrays["train_y"]))
+        return self
+
+
+def _band(row: pd.Series, level: float) -> tuple[float, float]:
+    name = str(int(level)) if float(level).is_integer() else str(level)
+    return float(row[f"{NAME}-lo-{name}"]), float(row[f"{NAME}-hi-{name}"])
+
+
+class ExpenseForecaster(BaseFinancePredictor):
+    """Next-month total expense with a calibrated interval."""
+
+    kind = "legacy-expense"
+
+    def forecast_next_month(
+        self, df: pd.DataFrame, confidence_level: float = 0.95
+    ) -> dict[str, Any]:
+        """Predict next month's total expense with a conformal interval at the given level."""
+        if not 0 < confidence_level < 1:
+            raise InputError(f"confidence_level must be in (0, 1), got {confidence_level}")
+        level = round(confidence_level * 100, 6)
+        model, _ = self._engine(df, 1, [EXPENSE, INCOME, *category_columns(validate_monthly(df))])
+        fc = model.predict(1, [level])
+        row = fc[fc[UID] == EXPENSE].iloc[0]
+        lo, hi = _band(row, level)
+        return {
+            "predicted_expense": float(row[NAME]),
+            "confidence_interval": (lo, hi),
+            "confidence_level": confidence_level,
+            "month": row[DS].strftime("%Y-%m"),
+            "method": "fincast backtest-selected ensemble, conformal interval",
+        }
+
+
+class CategorySpendingPredictor(BaseFinancePredictor):
+    """Category forecasts that add up to the total, overspending risk, budgets."""
+
+    kind = "legacy-category"
+
+    def forecast_categories(self, df: pd.DataFrame, level: float = 95.0) -> dict[str, Any]:
+        """Next-month forecast per category, reconciled so categories sum to the total."""
+        data = validate_monthly(df)
+        cats = category_columns(data)
+        if not cats:
+            raise InputError("monthly data: no category columns found")
+        model, _ = self._engine(data, 1, [EXPENSE, *cats])
+        fc = reconcile_to_total(model.predict(1, [level]), EXPENSE, cats)
+        out: dict[str, Any] = {}
+        for cat in cats:
+            row = fc[fc[UID] == cat].iloc[0]
+            lo, hi = _band(row, level)
+            hist = float(data[cat].mean())
+            out[cat] = {
+                "predicted": float(row[NAME]),
+                "lower": lo,
+                "upper": hi,
+                "historical_average": hist,
+                "change_pct": (float(row[NAME]) / hist - 1) * 100 if hist else 0.0,
+            }
+        return out
+
+    def detect_overspending_risks(
+        self, df: pd.DataFrame, threshold: float = 1.2
+    ) -> dict[str, Any]:
+        """Flag categories whose forecast exceeds ``threshold`` times their average."""
+        data = validate_monthly(df)
+        fc = self.forecast_categories(data)
+        out: dict[str, Any] = {}
+        for cat, info in fc.items():
+            avg = info["historical_average"]
+            ratio = info["predicted"] / avg if avg else 0.0
+            out[cat] = {
+                "at_risk": bool(ratio > threshold),
+                "predicted": info["predicted"],
+                "historical_average": avg,
+                "ratio": ratio,
+                "threshold": threshold,
+                "upper": info["upper"],
+            }
+        return out
+
+    def generate_budget_recommendations(
+        self, df: pd.DataFrame, total_budget: float, safety_margin: float = 0.1
+    ) -> dict[str, Any]:
+        """Split ``total_budget`` (minus a safety margin) across categories by forecast."""
+        if total_budget < 0 or not 0 <= safety_margin < 1:
+            raise InputError("total_budget must be >= 0 and safety_margin in [0, 1)")
+        fc = self.forecast_categories(df)
+        available = total_budget * (1 - safety_margin)
+        need = sum(max(v["predicted"], 0.0) for v in fc.values())
+        factor = min(1.0, available / need) if need > 0 else 0.0
+        cats = {
+            cat: {
+                "recommended_budget": max(v["predicted"], 0.0) * factor,
+                "predicted": v["predicted"],
+                "share": max(v["predicted"], 0.0) / need if need > 0 else 0.0,
+            }
+            for cat, v in fc.items()
+        }
+        return {
+            "total_budget": float(total_budget),
+            "safety_margin": float(safety_margin),
+            "available_budget": available,
+            "predicted_total": need,
+            "fits_budget": bool(need <= available),
+            "categories": cats,
+        }
+
+
+class SavingsForecaster(BaseFinancePredictor):
+    """Savings trajectory from simulated joint paths, and a financial-health check."""
+
+    target_column = SAVINGS
+    kind = "legacy-savings"
+
+    def simulate(self, df: pd.DataFrame, months: int, n_paths: int = 4000) -> tuple[Any, float]:
+        """Simulated cumulative-savings paths for ``months`` ahead and the current total."""
+        data = validate_monthly(df)
+        model, long = self._engine(data, months, [INCOME, EXPENSE])
+        fc = model.predict(months, None)
+        inc = fc[fc[UID] == INCOME][NAME].to_numpy()
+        exp = fc[fc[UID] == EXPENSE][NAME].to_numpy()
+        point = inc - exp
+        savings = (data[INCOME] - data[EXPENSE]).to_numpy(dtype=float)
+        bt = model.backtest_
+        rho = 0.5
+        if not bt.empty:
+            rho = step_correlation(
+                bt["window"].to_numpy() * 1000 + bt[UID].factorize()[0],
+                bt["step"].to_numpy(),
+                model.residuals_,
+            )
+        traj = simulate_paths(
+            point,
+            mase_scale(savings),
+            model.residual_steps_,
+            model.residuals_,
+            rho=rho,
+            start=float(savings.sum()),
+            n_paths=n_paths,
+            random_state=self.random_state,
+        )
+        del long
+        return traj, float(savings.sum())
+
+    def forecast_trajectory(
+        self, df: pd.DataFrame, periods: list[int] | None = None, level: float = 95.0
+    ) -> dict[str, Any]:
+        """Cumulative savings after each period (months) with simulated intervals."""
+        periods = periods or [3, 6, 12]
+        if any(p < 1 for p in periods):
+            raise InputError(f"periods must be positive month counts, got {periods}")
+        traj, current = self.simulate(df, max(periods))
+        out: dict[str, Any] = {"current_savings": current, "confidence_level": level / 100}
+        for p in periods:
+            lo, hi = traj.interval(p, level)
+            out[f"{p}_months"] = {
+                "projected_savings": traj.median(p),
+                "lower": lo,
+                "upper": hi,
+                "added_savings": traj.median(p) - current,
+            }
+        return out
+
+    def probability_of_reaching(self, df: pd.DataFrame, amount: float, months: int) -> float:
+        """Probability that cumulative savings reach ``amount`` within ``months`` months."""
+        traj, _ = self.simulate(df, months)
+        return traj.probability_at_least(amount, months)
+
+    def assess_financial_health(self, df: pd.DataFrame) -> dict[str, Any]:
+        """Savings rate, trend and a status with plain recommendations."""
+        data = validate_monthly(df)
+        income = float(data[INCOME].tail(6).mean())
+        expense = float(data[EXPENSE].tail(6).mean())
+        rate = (income - expense) / income if income > 0 else -1.0
+        sav = (data[INCOME] - data[EXPENSE]).to_numpy(dtype=float)
+        trend = float(np.polyfit(np.arange(sav.size), sav, 1)[0]) if sav.size >= 3 else 0.0
+        recs: list[str] = []
+        if rate < 0:
+            status, message = "critical", "Spending exceeds income on average."
+            recs.append("Cut the largest discretionary categories until income covers spending.")
+        elif rate < 0.1:
+            status, message = "needs_attention", "Savings rate is below 10% of income."
+            recs.append("Aim to save at least 10% of income; automate a monthly transfer.")
+        elif rate < 0.2:
+            status, message = "good", "Savings rate is healthy."
+            recs.append("Build an emergency fund of 3-6 months of expenses.")
+        else:
+            status, message = "excellent", "Savings rate is 20% of income or more."
+            recs.append("Consider investing surplus savings beyond the emergency fund.")
+        if trend < 0:
+            recs.append("Monthly savings are trending down; review recent spending increases.")
+        return {
+            "status": status,
+            "message": message,
+            "recommendations": recs,
+            "savings_rate": rate,
+            "average_income": income,
+            "average_expense": expense,
+            "savings_trend_per_month": trend,
+        }
