@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from fincast.ledger.taxonomy import CATEGORY_BY_SLUG, EXPENSE_SLUGS, CategoryKind
 from fincast.synth import (
@@ -122,3 +123,20 @@ def test_frames_hold_exact_decimals(written: Written) -> None:
     values = h.transactions["amount"].iloc[:2000].tolist()
     assert all(isinstance(v, Decimal) and v.as_tuple().exponent == -2 for v in values)
     assert sum(values) == Decimal(int(written.tx["cents"].iloc[:2000].sum())) / 100
+
+
+def test_parallel_batched_csv_equals_one_batch(
+    tmp_path: Path, written: Written, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fincast.synth import _households
+
+    whole = tmp_path / "whole.csv"
+    _households.write_csv(written.households.transactions, whole)
+    monkeypatch.setattr(_households, "_BATCH_ROWS", 997)
+    seen: list[int] = []
+    parts = tmp_path / "parts.csv"
+    _households.write_csv(written.households.transactions, parts, progress=seen.append)
+    assert len(seen) > 10 and sum(seen) == len(written.tx)
+    assert (
+        parts.read_bytes() == whole.read_bytes() == (written.out / "transactions.csv").read_bytes()
+    )
