@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import re
-
-_SPACES = re.compile(r"\s+")
 
 # Tried in order when a file has no byte-order mark; latin-1 never fails, so it is last.
 FALLBACK_ENCODINGS: tuple[str, ...] = ("utf-8", "cp1252", "latin-1")
@@ -44,7 +41,7 @@ def squash(text: str | None, limit: int | None = None) -> str | None:
     """Collapse whitespace runs to one space and trim; empty becomes None."""
     if text is None:
         return None
-    out = _SPACES.sub(" ", text).strip()
+    out = " ".join(text.split())
     if limit is not None:
         out = out[:limit].rstrip()
     return out or None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from fincast.errors import InputError
 
@@ -28,9 +29,8 @@ _ALIASES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedTransaction:
-    """One bank transaction read from a file, before it touches the ledger.
+class ParsedTransaction(NamedTuple):
+    """One bank transaction read from a file, before it touches the ledger (immutable).
 
     Attributes:
         date: The booking (posted) date.

@@ -277,15 +277,29 @@ def _record_failure(
 
 
 def _insert_rows(conn: Connection, rows: Iterator[ParsedTransaction], builder: _RowBuilder) -> int:
-    table = _TX
+    """Insert-or-ignore all rows in chunks; memory stays flat however long the file is."""
     chunk: list[dict[str, Any]] = []
     for parsed in rows:
         chunk.append(builder.build(parsed))
         if len(chunk) >= INSERT_CHUNK:
-            insert_ignore(conn, table, chunk)
+            insert_ignore(conn, _TX, chunk)
             chunk = []
-    insert_ignore(conn, table, chunk)
+    insert_ignore(conn, _TX, chunk)
     return builder.count
+
+
+@contextmanager
+def _bulk_session(conn: Connection) -> Iterator[None]:
+    """Give a SQLite connection a larger page cache for the import (random fingerprint keys)."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    previous = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql("PRAGMA cache_size=-131072")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(previous or -2000)}")
 
 
 def import_file(
@@ -402,7 +416,8 @@ def _import(
             default_currency=currency,
             report=report,
         )
-        n_rows = _insert_rows(conn, rows, builder)
+        with _bulk_session(conn):
+            n_rows = _insert_rows(conn, rows, builder)
         if n_rows == 0:
             raise EmptyImportError(f"{filename}: no transactions in this {fmt.upper()} file")
         t = _TX

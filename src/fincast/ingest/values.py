@@ -157,6 +157,13 @@ _AMBIGUOUS = {
     ",": re.compile(r"\d{1,3}(?:,\d{3})+"),
     ".": re.compile(r"\d{1,3}(?:\.\d{3})+"),
 }
+_PLAIN_DOT_DECIMAL = re.compile(r"[+-]?\d*\.\d{1,2}|[+-]?\d+\.\d{4,}")
+_PLAIN_INTEGER = re.compile(r"[+-]?\d+")
+_PLAIN = {
+    ".": re.compile(r"[+-]?\d+(?:\.\d+)?"),
+    ",": re.compile(r"[+-]?\d+(?:,\d+)?"),
+}
+_LIMIT = Decimal(10) ** 15
 _CREDIT_SUFFIX = re.compile(r"\s*(CR|DR)\.?\s*$", re.IGNORECASE)
 _CURRENCY_WORDS = re.compile(r"^[A-Za-z]{3}$|^[^\w\s]{1,3}$|^[A-Za-z]{1,2}[^\w\s]$")
 
@@ -198,7 +205,14 @@ class AmountFormat:
 
     def observe(self, raw: str, line: int, field: str) -> None:
         """Count which decimal separator ``raw`` implies (if it implies one)."""
-        if self.decimal is not None or not raw.strip():
+        if self.decimal is not None:
+            return
+        raw = raw.strip()
+        if not raw or _PLAIN_INTEGER.fullmatch(raw):
+            return
+        if _PLAIN_DOT_DECIMAL.fullmatch(raw):
+            self.votes["."] += 1
+            self._vote_sample.setdefault(".", (line, field, raw))
             return
         parts = _split_amount(raw)
         if parts is None:
@@ -239,9 +253,14 @@ class AmountFormat:
 
     def parse(self, raw: str, line: int, field: str) -> Decimal | None:
         """Parse one amount with the decided separator; blank is None, junk is a ParseError."""
-        if not raw or not raw.strip():
+        raw = raw.strip()
+        if not raw:
             return None
         decimal = self.decimal or self.decide()
+        if _PLAIN[decimal].fullmatch(raw):
+            value = Decimal(raw.replace(",", ".") if decimal == "," else raw)
+            if abs(value) < _LIMIT:
+                return value
         parts = _split_amount(raw)
         if parts is not None:
             negative, num = parts
@@ -250,11 +269,11 @@ class AmountFormat:
                 other = "," if decimal == "." else "."
                 plain = num.replace(other, "").replace(decimal, ".")
                 try:
-                    value = Decimal(plain)
+                    parsed: Decimal | None = Decimal(plain)
                 except InvalidOperation:
-                    value = None
-                if value is not None and value.is_finite() and abs(value) < Decimal(10) ** 15:
-                    return -value if negative else value
+                    parsed = None
+                if parsed is not None and parsed.is_finite() and abs(parsed) < _LIMIT:
+                    return -parsed if negative else parsed
         raise ParseError(
             f"not an amount (decimal separator {decimal!r})",
             file=self.file,
