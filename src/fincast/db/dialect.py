@@ -25,3 +25,32 @@ def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
     """Insert ``rows``, skipping any that would duplicate a unique key."""
     if rows:
         conn.execute(insert_ignore_stmt(conn, table), list(rows))
+
+
+def bulk_insert_ignore_tuples(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Fast bulk insert of driver-ready tuples, skipping rows that duplicate a unique key.
+
+    Bypasses SQLAlchemy's per-row parameter processing: values must already be what the
+    driver accepts (ISO strings for dates and timestamps, strings for decimals). PostgreSQL
+    uses ``execute_values`` (one statement per page) instead of a row-by-row executemany.
+    """
+    if not rows:
+        return
+    name = conn.dialect.name
+    cols = ", ".join(columns)
+    if name == "postgresql":
+        from psycopg2.extras import execute_values
+
+        sql = f"INSERT INTO {table.name} ({cols}) VALUES %s ON CONFLICT DO NOTHING"  # noqa: S608
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            execute_values(cursor, sql, rows, page_size=2000)
+        finally:
+            cursor.close()
+        return
+    marks = ", ".join(["?" if name == "sqlite" else "%s"] * len(columns))
+    verb = "INSERT OR IGNORE" if name == "sqlite" else "INSERT IGNORE"
+    sql = f"{verb} INTO {table.name} ({cols}) VALUES ({marks})"
+    conn.exec_driver_sql(sql, list(rows))

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from fincast.db.dialect import insert_ignore
+from fincast.db.dialect import bulk_insert_ignore_tuples
 from fincast.db.engine import session_scope
 from fincast.errors import InputError
 from fincast.ledger import service
@@ -43,6 +41,9 @@ def load_transactions_frame(
     if missing:
         raise InputError(f"the following columns are missing: {missing}")
     frame = df.reset_index(drop=True).copy()
+    for col in frame.columns:
+        if isinstance(frame[col].dtype, pd.CategoricalDtype):
+            frame[col] = frame[col].astype(object)
     for col in ("payee", "description", "currency"):
         if col not in frame.columns:
             frame[col] = "" if col != "currency" else "USD"
@@ -92,56 +93,78 @@ def load_transactions_frame(
     frame["p_occ"] = frame.groupby(
         ["p_account", "p_date", "p_amount", "p_payee"], sort=False
     ).cumcount()
-    now = utcnow()
     total = len(frame)
+    stamp = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
+    if engine.dialect.name == "postgresql":
+        stamp += "+00:00"
+    frame["p_user"] = frame["user_id"].map(user_ids)
+    frame["p_category"] = [
+        cat_ids[u].get(c) if isinstance(c, str) and c else None
+        for u, c in zip(frame["user_id"], frame["category"], strict=True)
+    ]
+    frame["p_fp"] = [
+        content_fingerprint(a, d, m, p, o)
+        for a, d, m, p, o in zip(
+            frame["p_account"],
+            frame["p_date"],
+            frame["p_amount"],
+            frame["p_payee"],
+            frame["p_occ"],
+            strict=True,
+        )
+    ]
     with engine.begin() as conn:
         for start in range(0, total, CHUNK):
             part = frame.iloc[start : start + CHUNK]
-            rows = [_row(r, user_ids, cat_ids, now) for r in part.itertuples(index=False)]
-            insert_ignore(conn, Transaction.__table__, rows)  # type: ignore[arg-type]
+            rows = [
+                (
+                    int(r.p_user),
+                    int(r.p_account),
+                    r.p_date.isoformat(),
+                    str(r.p_amount),
+                    str(r.currency or "USD"),
+                    r.payee or None,
+                    r.p_payee or None,
+                    r.description or None,
+                    (r.description or "")[:500] or None,
+                    None
+                    if r.p_category is None or r.p_category != r.p_category
+                    else int(r.p_category),
+                    None
+                    if r.p_category is None or r.p_category != r.p_category
+                    else CategorySource.IMPORT.value,
+                    r.p_fp,
+                    stamp,
+                )
+                for r in part.itertuples(index=False)
+            ]
+            bulk_insert_ignore_tuples(conn, Transaction.__table__, _COLUMNS, rows)  # type: ignore[arg-type]
             if progress is not None:
                 progress(len(part))
     added = _count(engine) - inserted_before
     return {"rows": total, "imported": added, "duplicates": total - added, "users": len(user_ids)}
 
 
+_COLUMNS = (
+    "user_id",
+    "account_id",
+    "posted_date",
+    "amount",
+    "currency",
+    "payee_raw",
+    "payee",
+    "description_raw",
+    "description",
+    "category_id",
+    "category_source",
+    "fingerprint",
+    "created_at",
+)
+
+
 def _count(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(Transaction)).scalar_one())
-
-
-def _row(
-    r: Any,
-    user_ids: Mapping[str, int],
-    cat_ids: Mapping[str, Mapping[str, int]],
-    now: dt.datetime,
-) -> dict[str, object]:
-    user_key = r.user_id
-    slug = r.category
-    has_cat = isinstance(slug, str) and slug != ""
-    return {
-        "user_id": user_ids[user_key],
-        "account_id": r.p_account,
-        "posted_date": r.p_date,
-        "amount": r.p_amount,
-        "currency": str(r.currency or "USD"),
-        "payee_raw": r.payee or None,
-        "payee": r.p_payee or None,
-        "description_raw": r.description or None,
-        "description": r.description or None,
-        "category_id": cat_ids[user_key][slug] if has_cat else None,
-        "category_source": CategorySource.IMPORT.value if has_cat else None,
-        "external_id": None,
-        "fingerprint": content_fingerprint(
-            r.p_account,
-            r.p_date,
-            r.p_amount,
-            r.p_payee,
-            r.p_occ,
-        ),
-        "import_batch_id": None,
-        "created_at": now,
-    }
 
 
 __all__ = ["load_transactions_frame", "synthetic_email"]

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, Float, case, cast, func, select
 
 from fincast.frames import DS, UID, Y
 from fincast.ledger.models import Category, Transaction
@@ -63,7 +63,7 @@ def build_panel(
             c.c.kind,
             c.c.slug,
             outflow,
-            func.sum(t.c.amount).label("total"),
+            cast(func.sum(t.c.amount), Float).label("total"),
         )
         .select_from(t.outerjoin(c, t.c.category_id == c.c.id))
         .group_by(t.c.user_id, year, month, c.c.kind, c.c.slug, outflow)
