@@ -1,9 +1,260 @@
-"""`fincast` commands of this domain (filled in by its owner)."""
+"""`fincast` forecasting commands: train, predict, forecast, evaluate, benchmark forecast."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from fincast.errors import InputError
+
+benchmark_app = typer.Typer(help="Reproducible benchmarks.", no_args_is_help=True)
+console = Console()
+DEMO_CSV = Path(__file__).resolve().parents[1] / "data" / "sample_monthly_data.csv"
+
+
+@contextmanager
+def _progress(enabled: bool = True) -> Iterator[Any]:
+    """A rich progress bar; yields a ``(stage, done, total)`` callback."""
+    if not enabled:
+        yield None
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise InputError(f"data file not found: {path}")
+    try:
+        return pd.read_csv(path)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not a readable CSV ({exc})") from exc
+
+
+def _read_long(path: Path, history: int | None) -> pd.DataFrame:
+    from fincast.frames import UID, validate_long_frame
+
+    frame = validate_long_frame(_read_csv(path), name=str(path))
+    if history is not None:
+        if history < 1:
+            raise InputError(f"--history must be positive, got {history}")
+        frame = frame.groupby(UID, sort=False).tail(history).reset_index(drop=True)
+    return frame
+
+
+def _monthly(data: Path | None) -> pd.DataFrame:
+    path = data or DEMO_CSV
+    if data is None and not path.exists():
+        raise InputError("--data is required (no demo monthly file is installed)")
+    return _read_csv(path)
+
+
+def _models_dir(models_dir: Path | None) -> Path:
+    from fincast.config import get_settings
+
+    return models_dir or get_settings().resolved_models_dir
+
+
+def forecast_cmd(
+    data: Path = typer.Option(..., "--data", help="Long CSV with unique_id,ds,y."),
+    horizon: int = typer.Option(..., "--horizon", "-h", help="Months to forecast."),
+    level: list[int] = typer.Option([95], "--level", help="Interval level (repeatable)."),
+    history: int | None = typer.Option(None, "--history", help="Use only the last N months."),
+    out: Path = typer.Option(..., "--out", help="Where to write the forecast CSV."),
+) -> None:
+    """Forecast every series of a monthly long CSV with calibrated intervals."""
+    from fincast.forecasts.service import forecast_panel
+
+    frame = _read_long(data, history)
+    with _progress() as cb:
+        fc = forecast_panel(frame, horizon, level, progress=cb)
+    fc["ds"] = fc["ds"].dt.strftime("%Y-%m-%d")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fc.to_csv(out, index=False)
+    console.print(f"wrote {len(fc)} rows for {fc['unique_id'].nunique()} series to {out}")
+
+
+def evaluate_cmd(
+    data: Path = typer.Option(..., "--data", help="Long CSV with unique_id,ds,y."),
+    horizon: int = typer.Option(..., "--horizon", "-h", help="Points held out per series."),
+    history: int | None = typer.Option(None, "--history", help="Use only the last N months."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    level: int = typer.Option(95, "--level", help="Interval level."),
+) -> None:
+    """Hold out the last H points and score fincast beside the baselines."""
+    from fincast.bench.forecast import holdout, run_comparison, to_markdown
+
+    if horizon < 1:
+        raise InputError(f"--horizon must be positive, got {horizon}")
+    frame = _read_long(data, None)
+    hist, test = holdout(frame, horizon)
+    if history is not None:
+        hist = _read_long_frame_tail(hist, history)
+    with _progress(not as_json) as cb:
+        table = run_comparison(hist, test, horizon, level=level, progress=cb)
+    if as_json:
+        typer.echo(json.dumps(table.to_dict(orient="index"), indent=2))
+    else:
+        console.print(to_markdown(table))
+
+
+def _read_long_frame_tail(frame: pd.DataFrame, history: int) -> pd.DataFrame:
+    if history < 1:
+        raise InputError(f"--history must be positive, got {history}")
+    return frame.groupby("unique_id", sort=False).tail(history).reset_index(drop=True)
+
+
+def train_cmd(
+    model_type: str = typer.Option("all", "--model-type", help="expense|category|savings|all"),
+    data: Path | None = typer.Option(None, "--data", help="Monthly CSV (source layout)."),
+    models_dir: Path | None = typer.Option(None, "--models-dir", help="Where to save models."),
+) -> None:
+    """Train the source-document models on a monthly CSV and save signed model files."""
+    from fincast.ml.legacy import CategorySpendingPredictor, ExpenseForecaster, SavingsForecaster
+
+    kinds = {
+        "expense": ExpenseForecaster,
+        "category": CategorySpendingPredictor,
+        "savings": SavingsForecaster,
+    }
+    if model_type != "all" and model_type not in kinds:
+        raise InputError(f"--model-type must be expense, category, savings or all: {model_type}")
+    df = _monthly(data)
+    target = _models_dir(models_dir)
+    for name, cls in kinds.items():
+        if model_type not in ("all", name):
+            continue
+        model = cls()
+        X, y = model.prepare_data(df)
+        model.train(X, y)
+        meta = model.save(target / f"{name}_model.npz")
+        console.print(f"saved {name} model to {target / (name + '_model.npz')} ({meta['kind']})")
+
+
+def predict_cmd(
+    data: Path | None = typer.Option(None, "--data", help="Monthly CSV (source layout)."),
+    models_dir: Path | None = typer.Option(None, "--models-dir", help="Saved models."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Next-month expense, category forecasts and risks, savings trajectory and health."""
+    from fincast.ml.legacy import CategorySpendingPredictor, ExpenseForecaster, SavingsForecaster
+
+    df = _monthly(data)
+    target = _models_dir(models_dir)
+    exp, cat, sav = ExpenseForecaster(), CategorySpendingPredictor(), SavingsForecaster()
+    for model, name in ((exp, "expense"), (cat, "category"), (sav, "savings")):
+        if (target / f"{name}_model.meta.json").exists():
+            model.load(target / f"{name}_model.npz")  # verifies signature and hash
+    result = {
+        "expense": exp.forecast_next_month(df),
+        "categories": cat.forecast_categories(df),
+        "risks": cat.detect_overspending_risks(df),
+        "savings": sav.forecast_trajectory(df),
+        "health": sav.assess_financial_health(df),
+    }
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, default=float))
+        return
+    e = result["expense"]
+    lo, hi = e["confidence_interval"]
+    console.print(
+        f"Next month ({e['month']}) expense: {e['predicted_expense']:,.2f} "
+        f"[{lo:,.2f}, {hi:,.2f}] at {e['confidence_level']:.0%}"
+    )
+    for c, info in result["categories"].items():
+        flag = " AT RISK" if result["risks"][c]["at_risk"] else ""
+        console.print(
+            f"  {c}: {info['predicted']:,.2f} [{info['lower']:,.2f}, {info['upper']:,.2f}]{flag}"
+        )
+    for key, val in result["savings"].items():
+        if key.endswith("_months"):
+            console.print(
+                f"Savings after {key.replace('_', ' ')}: "
+                f"{val['projected_savings']:,.2f} [{val['lower']:,.2f}, "
+                f"{val['upper']:,.2f}]"
+            )
+    console.print(f"Health: {result['health']['status']} - {result['health']['message']}")
+
+
+@benchmark_app.command("forecast")
+def benchmark_forecast(
+    dataset: list[str] = typer.Option(["m1", "synthetic"], "--dataset", help="m1|synthetic"),
+    scenario: list[str] = typer.Option(["full", "last24", "last12"], "--scenario"),
+    limit: int | None = typer.Option(None, "--limit", help="First N series only."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    write_docs: Path | None = typer.Option(None, "--write-docs", help="Update benchmarks.md."),
+) -> None:
+    """Forecast accuracy, calibration and speed against AutoETS and friends."""
+    from fincast.bench.forecast import run_benchmark, targets, to_markdown
+
+    results: dict[str, dict[str, Any]] = {}
+    sections = []
+    for ds in dataset:
+        with _progress(not as_json) as cb:
+            tables = run_benchmark(ds, scenario, limit, progress=cb)
+        for sc, table in tables.items():
+            results[f"{ds}/{sc}"] = {
+                "table": table.to_dict(orient="index"),
+                "targets": targets(table, sc),
+            }
+            met = ", ".join(
+                f"{k} {'met' if v else 'MISSED'}" for k, v in targets(table, sc).items()
+            )
+            sections.append(f"### {ds} / {sc}\n\n{to_markdown(table)}\n\nTargets: {met}.\n")
+    if as_json:
+        typer.echo(json.dumps(results, indent=2, default=float))
+    else:
+        console.print("\n".join(sections))
+    if write_docs is not None:
+        _write_docs(write_docs, sections, dataset, scenario, limit)
+
+
+def _write_docs(
+    path: Path, sections: list[str], datasets: list[str], scenarios: list[str], limit: int | None
+) -> None:
+    text = path.read_text("utf-8")
+    head = "## Forecasting\n"
+    start = text.index(head) + len(head)
+    nxt = text.find("\n## ", start)
+    end = len(text) if nxt < 0 else nxt + 1
+    cmd = "fincast benchmark forecast " + " ".join(
+        [*(f"--dataset {d}" for d in datasets), *(f"--scenario {s}" for s in scenarios)]
+        + ([f"--limit {limit}"] if limit else [])
+    )
+    body = (
+        f"\nCommand: `{cmd}` (run {date.today().isoformat()}, 2 cores, n_jobs=1 for every "
+        "model, numba compiled before timing).\n\n" + "\n".join(sections)
+    )
+    path.write_text(text[:start] + body + "\n" + text[end:], "utf-8")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
+    app.command("forecast")(forecast_cmd)
+    app.command("evaluate")(evaluate_cmd)
+    app.command("train")(train_cmd)
+    app.command("predict")(predict_cmd)
+    app.add_typer(benchmark_app, name="benchmark")

@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from fincast.errors import ModelFileError
-from fincast.frames import DS, UID, validate_long_frame
 from fincast.forecasts.modelfile import (
     array_text,
     list_models,
@@ -23,6 +22,7 @@ from fincast.forecasts.modelfile import (
     save_model_file,
     text_array,
 )
+from fincast.frames import DS, UID, validate_long_frame
 from fincast.ml.engine import FincastForecaster, ProgressCallback
 from fincast.ml.features import GLOBAL_FEATURES
 from fincast.ml.global_model import GlobalLGBM, SeriesArray

@@ -137,10 +137,22 @@ class FincastForecaster:
             out["lgbm"] = model.predict(series, h)
         return out
 
-    def _offsets(self, h: int) -> list[int]:
+    def _series_offsets(self, n: int, h: int) -> list[int]:
+        """Cutoffs (points held back) for a series of length ``n``.
+
+        Full-horizon cutoffs go back in steps while at least half the history (and
+        ``min_train`` points) stays for training, so backtest models resemble the final
+        one; short series add partial windows inside the horizon instead.
+        """
         k = self.n_windows or int(min(6, max(3, math.ceil(24 / h))))
         step = self.step or max(1, math.ceil(h / 3))
-        return [h + i * step for i in range(k)]
+        keep = max(self.min_train, math.ceil(n / 2))
+        full = [h + i * step for i in range(k) if n - (h + i * step) >= keep]
+        partial = [d for d in range(h - step, 0, -step) if n - d >= self.min_train]
+        out = (full + partial)[:k]
+        if not out and n - self.min_train >= 1:
+            out = [n - self.min_train]
+        return out
 
     # ------------------------------------------------------------------ fit
     def fit(self, df: pd.DataFrame, h: int) -> FincastForecaster:
@@ -160,24 +172,21 @@ class FincastForecaster:
         self.h_ = int(h)
         self.scales_ = {s.uid: mase_scale(s.y, self.season_length) for s in series}
         self.nonneg_ = {s.uid: self._is_nonneg(s.y) for s in series}
-        offsets = self._offsets(h)
         records = []  # (uid, window, step, y, {model: f})
-        for w, d in enumerate(offsets):
+        plan = {s.uid: self._series_offsets(s.y.size, h) for s in series}
+        for w in range(max((len(v) for v in plan.values()), default=0)):
             cut: list[SeriesArray] = []
             actual: list[np.ndarray] = []
             for s in series:
-                dd = d
-                if s.y.size - dd < self.min_train:
-                    # Short series: one partial window as far back as training allows.
-                    if w > 0 or s.y.size - self.min_train < 1:
-                        continue
-                    dd = s.y.size - self.min_train
+                if w >= len(plan[s.uid]):
+                    continue
+                dd = plan[s.uid][w]
                 cut.append(SeriesArray(s.uid, s.y[: s.y.size - dd], s.first_month))
                 actual.append(s.y[s.y.size - dd : s.y.size - dd + h])
             if not cut:
                 continue
             gm = self._new_global().fit(cut, h) if "lgbm" in self.models_ else None
-            preds = self._run_candidates(cut, h, f"backtest {w + 1}/{len(offsets)}", gm)
+            preds = self._run_candidates(cut, h, f"backtest window {w + 1}", gm)
             for i, s in enumerate(cut):
                 n_a = actual[i].size
                 rec = pd.DataFrame(

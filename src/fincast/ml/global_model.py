@@ -118,7 +118,8 @@ class GlobalLGBM:
     ) -> list[np.ndarray]:
         """Forecast ``horizon`` steps after the last point of each series."""
         h = horizon or self.horizon_
-        if getattr(self, "booster_", None) is None:
+        booster = getattr(self, "booster_", None)
+        if booster is None:
             return [np.full(h, float(np.median(s.y[-6:]))) for s in series]
         blocks, scales = [], []
         for s in series:
@@ -126,7 +127,7 @@ class GlobalLGBM:
             X, scale = global_windows(s.y, s.months(n + h), h, np.array([n - 1]))
             blocks.append(X)
             scales.append(scale)
-        pred = self.booster_.predict(np.vstack(blocks))
+        pred = np.asarray(booster.predict(np.vstack(blocks)), dtype=float)
         out, pos = [], 0
         for sc in scales:
             out.append(np.asarray(pred[pos : pos + h] * sc, dtype=float))

@@ -34,9 +34,7 @@ _NOT_CATEGORIES = {MONTH, INCOME, EXPENSE, SAVINGS}
 def category_columns(df: pd.DataFrame) -> list[str]:
     """Spending category columns of a monthly wide frame."""
     return [
-        c
-        for c in df.columns
-        if c not in _NOT_CATEGORIES and pd.api.types.is_numeric_dtype(df[c])
+        c for c in df.columns if c not in _NOT_CATEGORIES and pd.api.types.is_numeric_dtype(df[c])
     ]
 
 
@@ -126,9 +124,9 @@ class BaseFinancePredictor:
         pairs = zip(SOURCE_FEATURES, self.forest_.feature_importances_, strict=True)
         return dict(sorted(((k, float(v)) for k, v in pairs), key=lambda kv: -kv[1]))
 
-    def _engine(self, df: pd.DataFrame, h: int, columns: list[str] | None = None) -> tuple[
-        FincastForecaster, pd.DataFrame
-    ]:
+    def _engine(
+        self, df: pd.DataFrame, h: int, columns: list[str] | None = None
+    ) -> tuple[FincastForecaster, pd.DataFrame]:
         long = wide_to_long(df, columns)
         model = FincastForecaster(random_state=self.random_state, n_jobs=1).fit(long, h)
         return model, long
@@ -223,9 +221,7 @@ class CategorySpendingPredictor(BaseFinancePredictor):
             }
         return out
 
-    def detect_overspending_risks(
-        self, df: pd.DataFrame, threshold: float = 1.2
-    ) -> dict[str, Any]:
+    def detect_overspending_risks(self, df: pd.DataFrame, threshold: float = 1.2) -> dict[str, Any]:
         """Flag categories whose forecast exceeds ``threshold`` times their average."""
         data = validate_monthly(df)
         fc = self.forecast_categories(data)
