@@ -49,7 +49,7 @@ def expense_forecast(monthly: pd.DataFrame, prediction: Mapping[str, Any]) -> go
     lo, hi = interval(prediction["confidence_interval"])
     point = float(prediction["predicted_expense"])
     month = prediction.get("month") or "next month"
-    level = int(round(100 * float(prediction["confidence_level"])))
+    level = round(100 * float(prediction["confidence_level"]))
     fig = go.Figure()
     fig.add_scatter(
         x=monthly["year_month"], y=monthly["total_expense"], name="Spending", mode="lines+markers"
