@@ -137,6 +137,7 @@ PAYEE_GROUPS: dict[str, tuple[str, ...]] = {
         "City Museum",
     ),
     "fuel": ("Shell", "Chevron", "ExxonMobil", "BP", "Costco Gas"),
+    "car_upkeep": ("Jiffy Lube", "City Parking", "E-ZPass Tolls", "AutoZone", "Car Wash Express"),
     "rideshare": ("Uber", "Lyft"),
     "transit": ("Metro Transit Pass",),
     "shopping": (

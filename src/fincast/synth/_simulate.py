@@ -235,7 +235,7 @@ class Simulation:
         self.biweekly = rng.random(U) < 0.45
         self.variable_pay = rng.random(U) < 0.15
         self.owner = rng.random(U) < np.clip(0.35 + 0.25 * np.log(self.rel), 0.08, 0.85)
-        self.car = rng.random(U) < 0.78
+        self.car = rng.random(U) < np.clip(0.78 + 0.15 * np.log(self.rel), 0.4, 0.95)
         self.has_card = rng.random(U) < 0.72
         self.card = cat.CARDS[rng.integers(0, len(cat.CARDS), U)]
         self.card_share = rng.uniform(0.55, 0.95, U)
@@ -403,7 +403,7 @@ class Simulation:
         """Rent (with yearly lease-renewal increases) or a fixed mortgage payment."""
         rng, g, U, M = self.rng, self.grid, self.U, self.M
         renter = ~self.owner
-        rent0 = np.maximum(self.monthly_net * rng.uniform(0.22, 0.36, U), 550.0)
+        rent0 = np.maximum(self.monthly_net * rng.uniform(0.25, 0.40, U), 400.0)
         lease_offset = rng.integers(0, 12, U)
         n_years = M // 12 + 2
         bumps = 1 + rng.uniform(0.0, 0.06, (U, n_years))
@@ -437,7 +437,7 @@ class Simulation:
                 "new": -rent[cu, cm],
             }
         )
-        mortgage = np.rint(self.monthly_net * rng.uniform(0.18, 0.30, U) * 100).astype(np.int64)
+        mortgage = np.rint(self.monthly_net * rng.uniform(0.20, 0.32, U) * 100).astype(np.int64)
         self.monthly_bill(
             self.owner,
             group="mortgage",
@@ -457,7 +457,7 @@ class Simulation:
             return np.rint(base[:, None] * factors[season] * noise * 100).astype(np.int64)
 
         everyone = np.ones(U, dtype=bool)
-        elec = seasonal(rng.uniform(55, 140, U) * size**0.3, ELECTRICITY, 0.07)
+        elec = seasonal(rng.uniform(55, 140, U) * size**0.3 * self.rel**0.25, ELECTRICITY, 0.07)
         self.monthly_bill(
             everyone,
             group="electricity",
@@ -466,7 +466,7 @@ class Simulation:
             dom=rng.integers(3, 26, U),
             varies=True,
         )
-        gas = seasonal(rng.uniform(25, 70, U) * size**0.3, GAS_HEATING, 0.10)
+        gas = seasonal(rng.uniform(25, 70, U) * size**0.3 * self.rel**0.25, GAS_HEATING, 0.10)
         self.monthly_bill(
             rng.random(U) < 0.65,
             group="gas",
@@ -475,7 +475,7 @@ class Simulation:
             dom=rng.integers(3, 26, U),
             varies=True,
         )
-        water = seasonal(rng.uniform(25, 60, U) * size**0.4, WATER, 0.08)
+        water = seasonal(rng.uniform(25, 60, U) * size**0.4 * self.rel**0.2, WATER, 0.08)
         self.monthly_bill(
             rng.random(U) < 0.80,
             group="water",
@@ -492,7 +492,7 @@ class Simulation:
             amount=internet,
             dom=rng.integers(1, 29, U),
         )
-        phone = np.rint(rng.uniform(35, 90, U) * size**0.3).astype(np.int64) * 100
+        phone = np.rint(rng.uniform(35, 90, U) * size**0.3 * self.rel**0.2).astype(np.int64) * 100
         self.monthly_bill(
             rng.random(U) < 0.95,
             group="phone",
@@ -504,7 +504,7 @@ class Simulation:
     def step_insurance(self) -> None:
         """Car insurance for car owners; home or renters insurance."""
         rng, U = self.rng, self.U
-        car_premium = np.rint(rng.uniform(70, 190, U) * 100).astype(np.int64)
+        car_premium = np.rint(rng.uniform(70, 190, U) * self.rel**0.2 * 100).astype(np.int64)
         self.monthly_bill(
             self.car,
             group="car_insurance",
@@ -591,6 +591,7 @@ class Simulation:
         auto = self.car & (rng.random(U) < 0.6)
         account = np.where(auto, cat.AUTO_LOAN, cat.STUDENT_LOAN).astype(np.int8)
         payment = np.where(auto, rng.uniform(250, 650, U), rng.uniform(150, 450, U))
+        payment *= np.clip(self.rel, 0.3, 3.0) ** 0.5
         payment_c = np.rint(payment * 100).astype(np.int64)
         lender = np.where(
             auto,
@@ -638,7 +639,7 @@ class Simulation:
     def step_groceries(self) -> None:
         """A weekly shop on the household's own weekday at its usual store, plus top-ups."""
         rng, g, U = self.rng, self.grid, self.U
-        budget = (45 + 28 * self.hh) * self.rel**0.25
+        budget = (60 + 35 * self.hh) * self.rel**0.45
         offset = rng.integers(0, 7, U)
         k = np.arange((g.end_day - g.first_day) // 7 + 1)
         days = g.first_day + offset[:, None] + 7 * k[None, :]
@@ -655,7 +656,7 @@ class Simulation:
         account, desc = self.spend_account(u)
         self.ledger.add(u, day, -cents, account, payee, desc, C["groceries"])
 
-        lam = rng.uniform(0.3, 1.5, U)[:, None] * np.ones((1, self.M))
+        lam = rng.uniform(0.2, 1.0, U)[:, None] * np.ones((1, self.M))
         tu, _, tday = self.events(lam)
         top_payee = np.where(
             rng.random(len(tu)) < 0.5, self.pick("convenience", len(tu)), stores[main[tu]]
@@ -700,8 +701,8 @@ class Simulation:
         """Restaurants, coffee and delivery; a few favourite places per household."""
         U = self.U
         self._discretionary(
-            rate=self.rng.uniform(1, 6, U) * self.rel**0.3,
-            median=22 * self.rel**0.25,
+            rate=self.rng.uniform(2, 8, U) * self.rel**0.3,
+            median=28 * self.rel**0.5,
             sigma=0.6,
             group="restaurant",
             category="dining",
@@ -712,15 +713,15 @@ class Simulation:
     def step_entertainment(self) -> None:
         """Cinema, tickets, games."""
         self._discretionary(
-            rate=self.rng.uniform(0.3, 2.5, self.U),
-            median=30 * self.rel**0.2,
+            rate=self.rng.uniform(0.5, 3.0, self.U),
+            median=35 * self.rel**0.5,
             sigma=0.7,
             group="entertainment",
             category="entertainment",
         )
 
     def step_transport(self) -> None:
-        """Fuel for car owners, a monthly transit pass for the others, rideshares for all."""
+        """Fuel and upkeep for car owners, a monthly transit pass for the others, rideshares."""
         rng, U = self.rng, self.U
         lam = np.where(self.car, 2.6 * self.hh**0.2, 0.0)[:, None] * np.ones((1, self.M))
         u, _, day = self.events(lam)
@@ -728,11 +729,18 @@ class Simulation:
         self.ledger.add(
             u,
             day,
-            -self.cents(42.0, 0.25, len(u)),
+            -self.cents(52.0, 0.25, len(u)),
             account,
             self.pick("fuel", len(u)),
             desc,
             C["transport"],
+        )
+        self._discretionary(
+            rate=np.where(self.car, 0.8, 0.0),
+            median=45 * self.rel**0.4,
+            sigma=0.8,
+            group="car_upkeep",
+            category="transport",
         )
         self.monthly_bill(
             ~self.car,
@@ -753,8 +761,8 @@ class Simulation:
     def step_shopping(self) -> None:
         """Retail purchases with a November and a strong December peak."""
         self._discretionary(
-            rate=self.rng.uniform(1, 4.5, self.U),
-            median=40 * self.rel**0.35,
+            rate=self.rng.uniform(1.5, 5.0, self.U) * self.rel**0.2,
+            median=65 * self.rel**0.8,
             sigma=0.85,
             group="shopping",
             category="shopping",
@@ -773,21 +781,21 @@ class Simulation:
         )
         trip &= ~self.unemployed
         u, m = self.user_months(trip)
-        party = np.minimum(self.hh[u], 4) ** 0.8 * self.rel[u] ** 0.2
+        party = np.minimum(self.hh[u], 4) ** 0.8 * self.rel[u] ** 0.8
         n = len(u)
         booked = np.maximum(m - rng.integers(1, 3, n), 0)
         account, desc = self.spend_account(u)
         self.ledger.add(
             u,
             g.random_day(booked, rng.random(n)),
-            -np.rint(rng.uniform(180, 550, n) * party * 100).astype(np.int64),
+            -np.rint(rng.uniform(250, 650, n) * party * 100).astype(np.int64),
             account,
             self.pick("airline", n),
             desc,
             C["travel"],
         )
         nights = rng.integers(3, 10, n)
-        hotel = rng.uniform(110, 260, n) * nights * self.rel[u] ** 0.2
+        hotel = rng.uniform(110, 260, n) * nights * self.rel[u] ** 0.8
         account, desc = self.spend_account(u)
         self.ledger.add(
             u,
@@ -805,7 +813,7 @@ class Simulation:
         self.ledger.add(
             xu,
             g.random_day(xm, rng.random(len(xu))),
-            -self.cents(60.0, 0.6, len(xu)),
+            -self.cents(60.0 * self.rel[xu] ** 0.5, 0.6, len(xu)),
             account,
             self.pick("travel_misc", len(xu)),
             desc,
@@ -815,8 +823,8 @@ class Simulation:
     def step_healthcare(self) -> None:
         """Pharmacy and co-pays."""
         self._discretionary(
-            rate=np.full(self.U, 0.45),
-            median=np.full(self.U, 35.0),
+            rate=np.full(self.U, 0.6),
+            median=55 * self.rel**0.3,
             sigma=0.7,
             group="health",
             category="healthcare",
@@ -825,7 +833,8 @@ class Simulation:
     def step_education(self) -> None:
         """Semester tuition for students, monthly kids' activities for some parents."""
         rng, g, U = self.rng, self.grid, self.U
-        tuition = np.rint(rng.uniform(1500, 6000, U) * 100).astype(np.int64)
+        tuition = np.rint(rng.uniform(1500, 6000, U) * np.clip(self.rel, 0.3, 2.0) ** 0.6 * 100)
+        tuition = tuition.astype(np.int64)
         u, m = self.user_months(self.student[:, None] & np.isin(self.moy, [1, 8])[None, :])
         self.ledger.add(
             u,
@@ -847,15 +856,15 @@ class Simulation:
             self.parent,
             group="kids",
             category="education",
-            amount=rng.integers(60, 451, U) * 100,
+            amount=np.rint(rng.uniform(60, 450, U) * self.rel**0.6).astype(np.int64) * 100,
             dom=rng.integers(1, 29, U),
         )
 
     def step_other(self) -> None:
         """Haircuts, postage, pets, donations."""
         self._discretionary(
-            rate=self.rng.uniform(0.3, 1.8, self.U),
-            median=np.full(self.U, 25.0),
+            rate=self.rng.uniform(0.5, 2.5, self.U),
+            median=40 * self.rel**0.5,
             sigma=0.9,
             group="other",
             category="other",
