@@ -13,7 +13,7 @@ import io
 import re
 from collections import Counter
 from collections.abc import Generator, Iterator
-from contextlib import closing
+from contextlib import closing, suppress
 from decimal import Decimal
 from typing import IO, Any
 
@@ -49,7 +49,8 @@ def _text_rows(
     except _csv.Error as exc:
         raise ParseError(f"broken CSV: {exc}", file=filename, line=reader.line_num + 1) from exc
     finally:
-        wrapper.detach()
+        with suppress(ValueError):  # the stream may already be closed by its owner
+            wrapper.detach()
 
 
 def _sniff_delimiter(sample: str) -> str:
@@ -195,16 +196,15 @@ class CsvReader:
                 money.append((c, str(getattr(mapping, key))))
         date_col = cols["date"]
         assert date_col is not None
-        for n, (line, row) in enumerate(
-            _text_rows(self.stream, encoding, delimiter, self.filename)
-        ):
-            if n <= header_at:
-                continue
-            if date_col < len(row):
-                dates.observe(row[date_col], line)
-            for c, name in money:
-                if c < len(row):
-                    amounts.observe(row[c], line, name)
+        with closing(_text_rows(self.stream, encoding, delimiter, self.filename)) as scan:
+            for n, (line, row) in enumerate(scan):
+                if n <= header_at:
+                    continue
+                if date_col < len(row):
+                    dates.observe(row[date_col], line)
+                for c, name in money:
+                    if c < len(row):
+                        amounts.observe(row[c], line, name)
         return {
             "encoding": encoding,
             "delimiter": delimiter,
@@ -224,6 +224,21 @@ class CsvReader:
         dates: dict[str, Any] = plan["dates"]
         amounts: AmountFormat = plan["amounts"]
         amounts.decide()
+        with closing(
+            _text_rows(self.stream, plan["encoding"], plan["delimiter"], self.filename)
+        ) as rows:
+            yield from self._convert(rows, plan, mapping, cols, desc_cols, dates, amounts)
+
+    def _convert(
+        self,
+        rows: Iterator[tuple[int, list[str]]],
+        plan: dict[str, Any],
+        mapping: CsvMapping,
+        cols: dict[str, int | None],
+        desc_cols: list[int],
+        dates: dict[str, Any],
+        amounts: AmountFormat,
+    ) -> Iterator[ParsedTransaction]:
         c_date, c_amount, c_debit, c_credit = (
             cols["date"],
             cols["amount"],
@@ -240,7 +255,6 @@ class CsvReader:
         needed = max(c for c in (c_date, c_amount, c_debit, c_credit) if c is not None)
         unescape = mapping.html_unescape
         header_at = plan["header_at"]
-        rows = _text_rows(self.stream, plan["encoding"], plan["delimiter"], self.filename)
         for n, (line, row) in enumerate(rows):
             if n <= header_at or not any(cell.strip() for cell in row):
                 continue

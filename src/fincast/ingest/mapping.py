@@ -252,6 +252,28 @@ def _pick(index: Mapping[str, int], role: str, taken: set[str]) -> str | None:
 def infer_mapping(headers: list[str]) -> CsvMapping | None:
     """Guess a mapping from header names; a preset whose signature matches wins."""
     index = _lookup(headers)
+    found = _infer(headers, index)
+    if found is None or found.name != "auto":
+        return found
+    original = {h.strip().lower(): h.strip() for h in reversed(headers)}
+
+    def orig(name: str | None) -> str | None:
+        return original.get(name, name) if name else name
+
+    return replace(
+        found,
+        date=orig(found.date) or found.date,
+        amount=orig(found.amount),
+        debit=orig(found.debit),
+        credit=orig(found.credit),
+        payee=orig(found.payee),
+        description=tuple(orig(d) or d for d in found.description),
+        external_id=orig(found.external_id),
+        currency=orig(found.currency),
+    )
+
+
+def _infer(headers: list[str], index: dict[str, int]) -> CsvMapping | None:
     for preset in PRESETS.values():
         if preset.signature and all(h.lower() in index for h in preset.signature):
             return preset

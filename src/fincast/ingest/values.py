@@ -165,7 +165,7 @@ _PLAIN = {
 }
 _LIMIT = Decimal(10) ** 15
 _CREDIT_SUFFIX = re.compile(r"\s*(CR|DR)\.?\s*$", re.IGNORECASE)
-_CURRENCY_WORDS = re.compile(r"^[A-Za-z]{3}$|^[^\w\s]{1,3}$|^[A-Za-z]{1,2}[^\w\s]$")
+_CURRENCY_WORDS = re.compile(r"^[A-Z]{3}$|^[^\w\s]{1,3}$|^[A-Z]{1,2}[^\w\s]$")
 
 
 def _split_amount(raw: str) -> tuple[bool, str] | None:
