@@ -7,13 +7,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from fincast.api import create_app
 from fincast.config import Settings
+from fincast.services import auth as auth_service
 from fincast.services import forecasting
 from tests.api.client import ApiClient
+from tests.conftest import _truncate
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count()
@@ -53,6 +56,23 @@ def register_and_login(client: ApiClient, email: str | None = None) -> LoggedIn:
     assert r.status_code == 200, r.text
     body = r.json()
     return LoggedIn(uid, email, body["access_token"], body["refresh_token"])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Argon2 at its cheapest: the tests exercise the flow, not the cost parameters."""
+    saved = auth_service.HASHER
+    auth_service.HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    yield
+    auth_service.HASHER = saved
+
+
+@pytest.fixture(scope="module")
+def module_engine(migrated_engine: Engine) -> Iterator[Engine]:
+    """One database per backend shared by a whole module (tests that only read)."""
+    _truncate(migrated_engine)
+    yield migrated_engine
+    _truncate(migrated_engine)
 
 
 @pytest.fixture()

@@ -46,8 +46,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.state.login_limiter = LoginRateLimiter(settings.login_attempts_per_minute)
 
     problems.install(app)
-    for router, prefix in ROUTERS:
-        app.include_router(router, prefix=prefix)
+    for router in ROUTERS:
+        app.include_router(router)
 
     origins = [o for o in settings.cors_origins if o != "*"]
     app.add_middleware(

@@ -53,7 +53,9 @@ def _columns(model: Any, skip: tuple[str, ...]) -> list[str]:
     return [c.name for c in table.columns if c.name not in skip]
 
 
-def iter_rows(session: Session, user_id: int, model: Any, cols: list[str]) -> Iterator[tuple]:
+def iter_rows(
+    session: Session, user_id: int, model: Any, cols: list[str]
+) -> Iterator[tuple[Any, ...]]:
     """Rows of ``model`` owned by ``user_id`` as tuples of ``cols``, in id order."""
     table: Table = model.__table__
     stmt = (
@@ -62,7 +64,8 @@ def iter_rows(session: Session, user_id: int, model: Any, cols: list[str]) -> It
         .order_by(table.c.id)
         .execution_options(yield_per=2000)
     )
-    yield from session.execute(stmt).tuples()
+    for row in session.execute(stmt):
+        yield tuple(row)
 
 
 def _json_value(value: Any) -> Any:

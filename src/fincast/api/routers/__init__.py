@@ -19,18 +19,18 @@ from fincast.api.routers import (
     transactions,
 )
 
-#: (router, URL prefix) pairs mounted by :func:`fincast.api.app.create_app`.
-ROUTERS: tuple[tuple[APIRouter, str], ...] = (
-    (health.router, ""),
-    (auth.router, "/api/auth"),
-    (accounts.router, "/api/accounts"),
-    (categories.router, "/api/categories"),
-    (rules.router, "/api/rules"),
-    (transactions.router, "/api/transactions"),
-    (imports.router, "/api/imports"),
-    (budgets.router, "/api/budgets"),
-    (goals.router, "/api/goals"),
-    (debts.router, "/api/debts"),
-    (predictions.router, "/api"),
-    (export.router, "/api/export"),
+#: Routers mounted by :func:`fincast.api.app.create_app`; each carries its own URL prefix.
+ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
+    auth.router,
+    accounts.router,
+    categories.router,
+    rules.router,
+    transactions.router,
+    imports.router,
+    budgets.router,
+    goals.router,
+    debts.router,
+    predictions.router,
+    export.router,
 )

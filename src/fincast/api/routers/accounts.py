@@ -14,7 +14,7 @@ from fincast.api.schemas.ledger import (
 )
 from fincast.services.resources import accounts
 
-router = APIRouter(tags=["accounts"], responses=responses(401, 422))
+router = APIRouter(prefix="/api/accounts", tags=["accounts"], responses=responses(401, 422))
 
 
 @router.get("", response_model=AccountsPublic)

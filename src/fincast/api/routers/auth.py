@@ -23,7 +23,7 @@ from fincast.api.schemas.auth import (
 from fincast.errors import AuthError
 from fincast.services import auth as service
 
-router = APIRouter(tags=["auth"], responses=responses(422))
+router = APIRouter(prefix="/api/auth", tags=["auth"], responses=responses(422))
 
 
 def _user_public(user: object) -> UserPublic:

@@ -14,7 +14,7 @@ from fincast.api.schemas.planning import (
 )
 from fincast.services.resources import budgets
 
-router = APIRouter(tags=["budgets"], responses=responses(401, 422))
+router = APIRouter(prefix="/api/budgets", tags=["budgets"], responses=responses(401, 422))
 
 
 @router.get("", response_model=BudgetsPublic)

@@ -14,7 +14,7 @@ from fincast.api.schemas.ledger import (
 )
 from fincast.services.resources import categories
 
-router = APIRouter(tags=["categories"], responses=responses(401, 422))
+router = APIRouter(prefix="/api/categories", tags=["categories"], responses=responses(401, 422))
 
 
 @router.get("", response_model=CategoriesPublic)

@@ -14,7 +14,7 @@ from fincast.api.schemas.planning import (
 )
 from fincast.services.resources import debts
 
-router = APIRouter(tags=["debts"], responses=responses(401, 422))
+router = APIRouter(prefix="/api/debts", tags=["debts"], responses=responses(401, 422))
 
 
 @router.get("", response_model=DebtsPublic)

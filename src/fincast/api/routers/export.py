@@ -12,7 +12,7 @@ from fincast.api.deps import CurrentUser, SessionDep
 from fincast.api.problems import responses
 from fincast.services import export as service
 
-router = APIRouter(tags=["export"], responses=responses(401, 422))
+router = APIRouter(prefix="/api/export", tags=["export"], responses=responses(401, 422))
 
 
 @router.get(

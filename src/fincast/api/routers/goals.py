@@ -14,7 +14,7 @@ from fincast.api.schemas.planning import (
 )
 from fincast.services.resources import goals
 
-router = APIRouter(tags=["goals"], responses=responses(401, 422))
+router = APIRouter(prefix="/api/goals", tags=["goals"], responses=responses(401, 422))
 
 
 @router.get("", response_model=GoalsPublic)

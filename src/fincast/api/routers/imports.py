@@ -17,7 +17,7 @@ from fincast.api.schemas.ledger import (
 from fincast.services import imports as service
 from fincast.services.resources import imports
 
-router = APIRouter(tags=["imports"], responses=responses(401, 422))
+router = APIRouter(prefix="/api/imports", tags=["imports"], responses=responses(401, 422))
 
 
 @router.post(

@@ -25,7 +25,7 @@ from fincast.api.schemas.forecasts import (
 )
 from fincast.services import forecasting as service
 
-router = APIRouter(tags=["predictions"], responses=responses(401, 422, 503))
+router = APIRouter(prefix="/api", tags=["predictions"], responses=responses(401, 422, 503))
 
 
 @router.post("/train", response_model=TrainResult)

@@ -14,7 +14,7 @@ from fincast.api.schemas.ledger import (
 )
 from fincast.services.resources import rules
 
-router = APIRouter(tags=["rules"], responses=responses(401, 422))
+router = APIRouter(prefix="/api/rules", tags=["rules"], responses=responses(401, 422))
 
 
 @router.get("", response_model=RulesPublic)

@@ -18,7 +18,7 @@ from fincast.api.schemas.ledger import (
 from fincast.errors import InputError
 from fincast.services import transactions as service
 
-router = APIRouter(tags=["transactions"], responses=responses(401, 422))
+router = APIRouter(prefix="/api/transactions", tags=["transactions"], responses=responses(401, 422))
 
 
 @router.get("", response_model=TransactionsPublic)
