@@ -1,0 +1,247 @@
+"""import_file against real databases: atomic, idempotent, categorised (SQLite/PostgreSQL/MariaDB)."""
+
+from __future__ import annotations
+
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from fincast.db.engine import session_scope
+from fincast.errors import EmptyImportError, FileTooLargeError, NotFoundError, ParseError
+from fincast.ingest import apply_rules, import_file
+from fincast.ledger import service as ledger
+from fincast.ledger.models import (
+    CategorizationRule,
+    Category,
+    CategorySource,
+    ImportBatch,
+    ImportStatus,
+    Transaction,
+)
+
+
+def _setup(engine: Engine, *accounts: str) -> tuple[int, list[int]]:
+    with session_scope(engine) as s:
+        user = ledger.get_or_create_user(s, "imp@example.com")
+        ids = [ledger.get_or_create_account(s, user.id, name).id for name in accounts]
+        return user.id, ids
+
+
+def _count(engine: Engine, **where: object) -> int:
+    with session_scope(engine) as s:
+        stmt = select(func.count()).select_from(Transaction)
+        for key, value in where.items():
+            stmt = stmt.where(getattr(Transaction, key) == value)
+        return int(s.scalar(stmt) or 0)
+
+
+def _slugs(engine: Engine, account_id: int) -> list[tuple[Decimal, str | None, str | None]]:
+    with session_scope(engine) as s:
+        rows = s.execute(
+            select(Transaction.amount, Category.slug, Transaction.category_source)
+            .outerjoin(Category, Category.id == Transaction.category_id)
+            .where(Transaction.account_id == account_id)
+            .order_by(Transaction.posted_date, Transaction.id)
+        ).all()
+    return [(Decimal(a), slug, str(src) if src else None) for a, slug, src in rows]
+
+
+def test_real_exports_reimport_adds_nothing(engine: Engine, shared_data: Path) -> None:
+    folder = shared_data / "bank-exports"
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "MANIFEST.csv")
+    user_id, _ = _setup(engine)
+    total = 0
+    for path in files:
+        with session_scope(engine) as s:
+            account_id = ledger.get_or_create_account(s, user_id, path.stem[:60]).id
+        try:
+            first = import_file(
+                engine, user_id=user_id, account_id=account_id, data=path, filename=path.name
+            )
+        except EmptyImportError:
+            assert path.name in {"td_ameritrade_investment.ofx", "multiple_accounts.ofx"}
+            continue
+        again = import_file(
+            engine,
+            user_id=user_id,
+            account_id=account_id,
+            data=path.read_bytes(),
+            filename=path.name,
+        )
+        assert first.imported > 0
+        assert (again.imported, again.duplicates) == (0, first.imported + first.duplicates)
+        total += first.imported
+    assert _count(engine) == total == 110
+
+
+def test_overlapping_statements_and_identical_same_day_purchases(engine: Engine) -> None:
+    user_id, (acc,) = _setup(engine, "Checking")
+    jan = b"Date,Payee,Amount\n2024-01-02,COFFEE,-3.00\n2024-01-02,COFFEE,-3.00\n2024-01-03,X,-1\n"
+    overlap = b"Date,Payee,Amount\n2024-01-02,COFFEE,-3.00\n2024-01-04,Y,-2.00\n"
+    r1 = import_file(engine, user_id=user_id, account_id=acc, data=jan, filename="jan.csv")
+    assert (r1.imported, r1.duplicates) == (3, 0)
+    r2 = import_file(engine, user_id=user_id, account_id=acc, data=overlap, filename="o.csv")
+    assert (r2.imported, r2.duplicates) == (1, 1)
+    assert _count(engine, account_id=acc) == 4
+
+
+def test_bad_row_imports_nothing_and_records_a_failed_batch(engine: Engine) -> None:
+    user_id, (acc,) = _setup(engine, "Checking")
+    rows = "".join(f"2024-01-{d:02d},SHOP {d},-{d}.00\n" for d in range(1, 29))
+    data = ("Date,Payee,Amount\n" + rows + "2024-01-29,BROKEN,twelve\n").encode()
+    with pytest.raises(ParseError) as info:
+        import_file(engine, user_id=user_id, account_id=acc, data=data, filename="bad.csv")
+    assert "bad.csv" in str(info.value) and "line 30" in str(info.value)
+    assert "'Amount'" in str(info.value) and "twelve" in str(info.value)
+    assert _count(engine) == 0
+    with session_scope(engine) as s:
+        batch = s.scalars(select(ImportBatch)).one()
+        assert batch.status == ImportStatus.FAILED
+        assert batch.errors and "twelve" in batch.errors[0]
+
+
+def test_ownership_size_limit_and_empty_files(engine: Engine) -> None:
+    user_id, (acc,) = _setup(engine, "Checking")
+    with session_scope(engine) as s:
+        other = ledger.get_or_create_user(s, "other@example.com").id
+    data = b"Date,Payee,Amount\n2024-01-02,A,-3.00\n"
+    with pytest.raises(NotFoundError):
+        import_file(engine, user_id=other, account_id=acc, data=data, filename="a.csv")
+    with pytest.raises(FileTooLargeError, match="limit"):
+        import_file(
+            engine, user_id=user_id, account_id=acc, data=data, filename="a.csv", max_bytes=10
+        )
+    with pytest.raises(EmptyImportError):
+        import_file(
+            engine,
+            user_id=user_id,
+            account_id=acc,
+            data=io.BytesIO(b"Date,Payee,Amount\n"),
+            filename="empty.csv",
+        )
+    assert _count(engine) == 0
+
+
+def test_rules_keywords_and_manual_categories(engine: Engine) -> None:
+    user_id, (acc,) = _setup(engine, "Checking")
+    with session_scope(engine) as s:
+        cats = ledger.category_ids(s, user_id)
+        s.add(
+            CategorizationRule(
+                user_id=user_id,
+                category_id=cats["entertainment"],
+                priority=10,
+                payee_contains="cine",
+            )
+        )
+        s.add(
+            CategorizationRule(
+                user_id=user_id,
+                category_id=cats["housing"],
+                priority=20,
+                pattern=r"^ACME\s+PROP",
+                amount_max=Decimal("-500"),
+            )
+        )
+    data = (
+        b"Date,Payee,Amount\n"
+        b"2024-01-02,CINEMA CITY,-12.00\n"
+        b"2024-01-03,ACME PROPERTIES,-1500.00\n"
+        b"2024-01-04,ACME PROPERTIES,-20.00\n"
+        b"2024-01-05,WHOLE FOODS MARKET,-80.00\n"
+        b"2024-01-06,CHASE CARD AUTOPAY,-300.00\n"
+        b"2024-01-07,UNKNOWN THING,-1.00\n"
+    )
+    import_file(engine, user_id=user_id, account_id=acc, data=data, filename="c.csv")
+    assert _slugs(engine, acc) == [
+        (Decimal("-12.00"), "entertainment", "rule"),
+        (Decimal("-1500.00"), "housing", "rule"),
+        (Decimal("-20.00"), None, None),
+        (Decimal("-80.00"), "groceries", "import"),
+        (Decimal("-300.00"), "credit_card_payment", "import"),
+        (Decimal("-1.00"), None, None),
+    ]
+    with session_scope(engine) as s:
+        whole_foods = s.scalars(
+            select(Transaction).where(Transaction.amount == Decimal("-80"))
+        ).one()
+        whole_foods.category_id = cats["dining"]
+        whole_foods.category_source = CategorySource.USER
+        s.add(
+            CategorizationRule(
+                user_id=user_id, category_id=cats["shopping"], priority=1, payee_contains="whole"
+            )
+        )
+        s.add(
+            CategorizationRule(
+                user_id=user_id, category_id=cats["other"], priority=5, payee_contains="unknown"
+            )
+        )
+    assert apply_rules(engine, user_id) == 1
+    slugs = _slugs(engine, acc)
+    assert slugs[3] == (Decimal("-80.00"), "dining", "user")
+    assert slugs[5] == (Decimal("-1.00"), "other", "rule")
+
+
+def test_transfers_between_own_accounts_are_paired(engine: Engine) -> None:
+    user_id, (checking, savings) = _setup(engine, "Checking", "Savings")
+    import_file(
+        engine,
+        user_id=user_id,
+        account_id=checking,
+        data=b"Date,Payee,Amount\n2024-03-01,ONLINE BANKING 12345,-250.00\n2024-03-02,SHOP,-250.00\n",
+        filename="checking.csv",
+    )
+    import_file(
+        engine,
+        user_id=user_id,
+        account_id=savings,
+        data=b"Date,Payee,Amount\n2024-03-03,INCOMING 98765,250.00\n2024-03-20,INCOMING,-40\n",
+        filename="savings.csv",
+    )
+    checking_rows = _slugs(engine, checking)
+    savings_rows = _slugs(engine, savings)
+    assert [slug for _, slug, _ in checking_rows].count("transfers") == 1
+    assert savings_rows[0] == (Decimal("250.00"), "transfers", "import")
+    assert savings_rows[1][1] is None
+
+
+def test_cli_import_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from fincast.cli.main import app
+    from fincast.config import get_settings
+    from fincast.db.engine import get_engine
+
+    monkeypatch.setenv("FINCAST_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    file = tmp_path / "statement.csv"
+    file.write_bytes(b"Date,Payee,Amount\n2024-01-02,A,-3.00\n2024-01-03,B,4.00\n")
+    runner = CliRunner()
+    try:
+        args = ["import", str(file), "--account", "Main", "--json"]
+        first = runner.invoke(app, args)
+        assert first.exit_code == 0, first.output
+        assert json.loads(first.stdout) == {
+            "file": "statement.csv",
+            "format": "csv",
+            "imported": 2,
+            "duplicates": 0,
+            "skipped": 0,
+            "errors": [],
+        }
+        second = runner.invoke(app, [*args, "--format", "csv"])
+        assert json.loads(second.stdout)["duplicates"] == 2
+        bad = tmp_path / "bad.csv"
+        bad.write_bytes(b"Date,Payee,Amount\n2024-01-02,A,x\n")
+        failed = runner.invoke(app, ["import", str(bad), "--account", "Main", "--json"])
+        assert failed.exit_code != 0
+        assert isinstance(failed.exception, ParseError)
+    finally:
+        get_engine.cache_clear()
+        get_settings.cache_clear()
