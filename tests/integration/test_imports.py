@@ -1,4 +1,4 @@
-"""import_file against real databases: atomic, idempotent, categorised (SQLite/PostgreSQL/MariaDB)."""
+"""import_file on SQLite, PostgreSQL and MariaDB: atomic, idempotent, categorised."""
 
 from __future__ import annotations
 
@@ -193,7 +193,9 @@ def test_transfers_between_own_accounts_are_paired(engine: Engine) -> None:
         engine,
         user_id=user_id,
         account_id=checking,
-        data=b"Date,Payee,Amount\n2024-03-01,ONLINE BANKING 12345,-250.00\n2024-03-02,SHOP,-250.00\n",
+        data=(
+            b"Date,Payee,Amount\n2024-03-01,ONLINE BANKING 12345,-250.00\n2024-03-02,SHOP,-250.00\n"
+        ),
         filename="checking.csv",
     )
     import_file(

@@ -112,7 +112,7 @@ def test_ambiguous_date_column_asks_for_a_mapping() -> None:
 
 def test_same_day_and_month_everywhere_is_not_ambiguous() -> None:
     raw = b"Date,Payee,Amount\n03/03/2020,A,1.00\n"
-    assert list(parse_csv(io.BytesIO(raw), filename="x.csv"))[0].date == dt.date(2020, 3, 3)
+    assert next(iter(parse_csv(io.BytesIO(raw), filename="x.csv"))).date == dt.date(2020, 3, 3)
 
 
 def test_bad_row_names_file_line_field_and_value() -> None:
@@ -150,7 +150,10 @@ def test_preamble_lines_before_header_are_skipped() -> None:
 
 
 def test_credit_card_sign_conventions() -> None:
-    raw = b"Date,Description,Amount,Type\n2020-01-03,SHOP,12.50,debit\n2020-01-04,PAYMENT,100.00,credit\n"
+    raw = (
+        b"Date,Description,Amount,Type\n"
+        b"2020-01-03,SHOP,12.50,debit\n2020-01-04,PAYMENT,100.00,credit\n"
+    )
     mapping = load_mapping(
         {"date": "Date", "amount": "Amount", "direction": "Type", "payee": "Description"}
     )
@@ -178,13 +181,13 @@ def test_credit_card_sign_conventions() -> None:
 )
 def test_amount_spellings(text: str, expected: str) -> None:
     raw = f'Date,Amount\n2020-01-01,"{text}"\n2020-01-02,0.25\n'.encode()
-    assert list(parse_csv(io.BytesIO(raw), filename="a.csv"))[0].amount == Decimal(expected)
+    assert next(iter(parse_csv(io.BytesIO(raw), filename="a.csv"))).amount == Decimal(expected)
 
 
 def test_mapping_file_in_toml_and_json(tmp_path) -> None:
     toml = tmp_path / "bank.toml"
     toml.write_text('date = "Tag"\namount = "Summe"\ndecimal = ","\ndate_format = "%d.%m.%Y"\n')
-    raw = "Tag;Summe\n01.02.2020;-3,50\n".encode()
+    raw = b"Tag;Summe\n01.02.2020;-3,50\n"
     rows_ = list(parse_csv(io.BytesIO(raw), filename="t.csv", mapping=load_mapping(toml)))
     assert (rows_[0].date, rows_[0].amount) == (dt.date(2020, 2, 1), Decimal("-3.50"))
     js = tmp_path / "bank.json"
