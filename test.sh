@@ -8,4 +8,5 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
 echo "== ruff" && .venv/bin/ruff check src tests && .venv/bin/ruff format --check src tests
 echo "== mypy" && .venv/bin/mypy
+echo "== import rules" && .venv/bin/lint-imports --no-cache
 echo "== pytest" && exec .venv/bin/pytest -n 2 --dist loadgroup "$@"

@@ -47,8 +47,8 @@ def ensure_demo_data(engine: Engine, settings: Settings, today: dt.date | None =
     forecasting model other households to learn from. The random password is kept in
     ``<data_dir>/demo-credentials.json`` (mode 600) so later runs can print it again.
     """
-    from fincast.api.security import hash_password
     from fincast.ledger.bulk import load_transactions_frame
+    from fincast.services.auth import HASHER
     from fincast.synth import generate_households
 
     cred_file = _credentials_file(settings)
@@ -71,7 +71,7 @@ def ensure_demo_data(engine: Engine, settings: Settings, today: dt.date | None =
     with session_scope(engine) as s:
         user = s.scalar(select(User).where(User.email == DEMO_EMAIL))
         assert user is not None
-        user.password_hash = hash_password(password)
+        user.password_hash = HASHER.hash(password)
         user.display_name = "Demo household"
     cred_file.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(cred_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

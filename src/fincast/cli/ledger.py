@@ -49,12 +49,12 @@ def users_create(
     ),
 ) -> None:
     """Create a user who can log in to the API and dashboard."""
-    from fincast.api.security import hash_password
+    from fincast.services.auth import register
 
     if len(password) < 8:
         raise InputError("password must be at least 8 characters")
     with session_scope(migrated_engine()) as s:
-        user = service.create_user(s, email, password_hash=hash_password(password))
+        user = register(s, email, password)
         typer.echo(f"created user {user.email} (id {user.id})")
 
 
