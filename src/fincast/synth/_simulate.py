@@ -701,8 +701,8 @@ class Simulation:
         """Restaurants, coffee and delivery; a few favourite places per household."""
         U = self.U
         self._discretionary(
-            rate=self.rng.uniform(2, 8, U) * self.rel**0.3,
-            median=28 * self.rel**0.5,
+            rate=self.rng.uniform(1.5, 6, U) * self.rel**0.3,
+            median=36 * self.rel**0.5,
             sigma=0.6,
             group="restaurant",
             category="dining",
@@ -713,8 +713,8 @@ class Simulation:
     def step_entertainment(self) -> None:
         """Cinema, tickets, games."""
         self._discretionary(
-            rate=self.rng.uniform(0.5, 3.0, self.U),
-            median=35 * self.rel**0.5,
+            rate=self.rng.uniform(0.3, 2.0, self.U),
+            median=50 * self.rel**0.5,
             sigma=0.7,
             group="entertainment",
             category="entertainment",
@@ -723,21 +723,21 @@ class Simulation:
     def step_transport(self) -> None:
         """Fuel and upkeep for car owners, a monthly transit pass for the others, rideshares."""
         rng, U = self.rng, self.U
-        lam = np.where(self.car, 2.6 * self.hh**0.2, 0.0)[:, None] * np.ones((1, self.M))
+        lam = np.where(self.car, 2.0 * self.hh**0.2, 0.0)[:, None] * np.ones((1, self.M))
         u, _, day = self.events(lam)
         account, desc = self.spend_account(u)
         self.ledger.add(
             u,
             day,
-            -self.cents(52.0, 0.25, len(u)),
+            -self.cents(66.0, 0.25, len(u)),
             account,
             self.pick("fuel", len(u)),
             desc,
             C["transport"],
         )
         self._discretionary(
-            rate=np.where(self.car, 0.8, 0.0),
-            median=45 * self.rel**0.4,
+            rate=np.where(self.car, 0.5, 0.0),
+            median=70 * self.rel**0.4,
             sigma=0.8,
             group="car_upkeep",
             category="transport",
@@ -761,8 +761,8 @@ class Simulation:
     def step_shopping(self) -> None:
         """Retail purchases with a November and a strong December peak."""
         self._discretionary(
-            rate=self.rng.uniform(1.5, 5.0, self.U) * self.rel**0.2,
-            median=65 * self.rel**0.8,
+            rate=self.rng.uniform(1.0, 3.5, self.U) * self.rel**0.2,
+            median=90 * self.rel**0.8,
             sigma=0.85,
             group="shopping",
             category="shopping",
@@ -863,8 +863,8 @@ class Simulation:
     def step_other(self) -> None:
         """Haircuts, postage, pets, donations."""
         self._discretionary(
-            rate=self.rng.uniform(0.5, 2.5, self.U),
-            median=40 * self.rel**0.5,
+            rate=self.rng.uniform(0.3, 1.5, self.U),
+            median=65 * self.rel**0.5,
             sigma=0.9,
             group="other",
             category="other",
@@ -887,13 +887,13 @@ class Simulation:
             category="transfers",
             description="ATM WITHDRAWAL",
         )
-        lam = np.where(self.cash_user, 2.5, 0.0)[:, None] * self.disc
+        lam = np.where(self.cash_user, 1.5, 0.0)[:, None] * self.disc
         u, _, day = self.events(lam)
         category = np.where(rng.random(len(u)) < 0.5, C["dining"], C["other"])
         self.ledger.add(
             u,
             day,
-            -self.cents(12.0, 0.6, len(u)),
+            -self.cents(18.0, 0.6, len(u)),
             cat.CASH,
             self.pick("cash_spend", len(u)),
             D["CASH"],
