@@ -63,7 +63,8 @@ class FincastForecaster:
             autotheta, autoets, lgbm``.
         season_length: Season of the data (12 for monthly).
         n_windows: Rolling-origin cutoffs per series; ``None`` picks 3-6 from the horizon.
-        step: Months between cutoffs; ``None`` uses ``ceil(h / 3)``.
+        step: Months between cutoffs; ``None`` uses ``ceil(h / 3)``, at least
+            ``ceil(12 / n_windows)`` so the cutoffs span a year.
         top_k: How many of the best candidates each series combines.
         shrinkage: Pseudo-windows pulling a series' scores toward the panel-wide scores.
         combine: ``"median"`` of the selected candidates (robust default) or ``"inverse"``
@@ -145,7 +146,9 @@ class FincastForecaster:
         one; short series add partial windows inside the horizon instead.
         """
         k = self.n_windows or int(min(6, max(3, math.ceil(24 / h))))
-        step = self.step or max(1, math.ceil(h / 3))
+        # Cutoffs spread over at least a year, so every seasonal phase is represented in
+        # the calibration residuals (panels often share one calendar).
+        step = self.step or max(1, math.ceil(h / 3), math.ceil(12 / k))
         keep = max(self.min_train, math.ceil(n / 2))
         full = [h + i * step for i in range(k) if n - (h + i * step) >= keep]
         partial = [d for d in range(h - step, 0, -step) if n - d >= self.min_train]
@@ -187,20 +190,17 @@ class FincastForecaster:
                 continue
             gm = self._new_global().fit(cut, h) if "lgbm" in self.models_ else None
             preds = self._run_candidates(cut, h, f"backtest window {w + 1}", gm)
-            for i, s in enumerate(cut):
-                n_a = actual[i].size
-                rec = pd.DataFrame(
-                    {
-                        UID: s.uid,
-                        "window": w,
-                        "cutoff_index": s.y.size - 1,
-                        "step": np.arange(1, n_a + 1),
-                        Y: actual[i],
-                    }
-                )
-                for m in self.models_:
-                    rec[m] = preds[m][i][:n_a]
-                records.append(rec)
+            n_a = np.array([a.size for a in actual])
+            block: dict[str, np.ndarray] = {
+                UID: np.repeat([s.uid for s in cut], n_a),
+                "window": np.full(n_a.sum(), w),
+                "cutoff_index": np.repeat([s.y.size - 1 for s in cut], n_a),
+                "step": np.concatenate([np.arange(1, k + 1) for k in n_a]),
+                Y: np.concatenate(actual),
+            }
+            for m in self.models_:
+                block[m] = np.concatenate([p[:k] for p, k in zip(preds[m], n_a, strict=True)])
+            records.append(pd.DataFrame(block))
         bt = pd.concat(records, ignore_index=True) if records else pd.DataFrame()
         self._learn_weights(bt, series)
         if not bt.empty:
@@ -319,23 +319,28 @@ class FincastForecaster:
             mean = self._combine_rows(np.tile(w, (h, 1)), f)
             frames.append((s, mean))
         last_ds = self.last_ds_ if df is None else _last_months(df)
-        rows = []
         bands = {
             lv: conformal_quantiles(self.residual_steps_, self.residuals_, h, lv) for lv in levels
         }
-        for s, mean in frames:
-            ds = pd.date_range(last_ds[s.uid] + pd.offsets.MonthBegin(1), periods=h, freq="MS")
-            out = pd.DataFrame({UID: s.uid, DS: ds, NAME: mean})
-            sc = scales[s.uid]
-            for lv, (qlo, qhi) in bands.items():
-                name = _level_name(lv)
-                out[f"{NAME}-lo-{name}"] = mean + sc * qlo
-                out[f"{NAME}-hi-{name}"] = mean + sc * qhi
-            if nonneg[s.uid]:
-                num = out.columns[2:]
-                out[num] = out[num].clip(lower=0.0)
-            rows.append(out)
-        return pd.concat(rows, ignore_index=True)
+        uids = [s.uid for s, _ in frames]
+        mean_all = np.concatenate([m for _, m in frames])
+        scale_all = np.repeat([scales[u] for u in uids], h)
+        ds_all = np.concatenate(
+            [
+                pd.date_range(last_ds[u] + pd.offsets.MonthBegin(1), periods=h, freq="MS")
+                for u in uids
+            ]
+        )
+        cols: dict[str, np.ndarray] = {UID: np.repeat(uids, h), DS: ds_all, NAME: mean_all}
+        for lv, (qlo, qhi) in bands.items():
+            name = _level_name(lv)
+            cols[f"{NAME}-lo-{name}"] = mean_all + scale_all * np.tile(qlo, len(uids))
+            cols[f"{NAME}-hi-{name}"] = mean_all + scale_all * np.tile(qhi, len(uids))
+        out = pd.DataFrame(cols)
+        clip = np.repeat([nonneg[u] for u in uids], h)
+        num = list(out.columns[2:])
+        out.loc[clip, num] = out.loc[clip, num].clip(lower=0.0)
+        return out
 
     def forecast(
         self,

@@ -1,0 +1,95 @@
+import json
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from fincast.cli.main import app
+
+runner = CliRunner()
+
+
+def test_forecast_and_evaluate_round_trip(tmp_path, panel):
+    data = tmp_path / "long.csv"
+    panel[panel.unique_id.isin(panel.unique_id.unique()[:6])].to_csv(data, index=False)
+    out = tmp_path / "fc.csv"
+    res = runner.invoke(
+        app,
+        [
+            "forecast",
+            "--data",
+            str(data),
+            "--horizon",
+            "3",
+            "--level",
+            "80",
+            "--level",
+            "95",
+            "--out",
+            str(out),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    fc = pd.read_csv(out)
+    assert list(fc.columns) == [
+        "unique_id",
+        "ds",
+        "fincast",
+        "fincast-lo-80",
+        "fincast-hi-80",
+        "fincast-lo-95",
+        "fincast-hi-95",
+    ]
+    assert len(fc) == 18
+    res = runner.invoke(app, ["evaluate", "--data", str(data), "--horizon", "3", "--json"])
+    assert res.exit_code == 0, res.output
+    table = json.loads(res.output)
+    assert {"fincast", "seasonal_naive", "autoets", "forest"} <= table.keys()
+    assert {
+        "MAE",
+        "RMSE",
+        "MAPE",
+        "sMAPE",
+        "MASE",
+        "R2",
+        "coverage",
+        "MSIS",
+        "series_per_second",
+    } <= table["fincast"].keys()
+
+
+def test_bad_input_is_one_line_input_error(tmp_path):
+    from fincast.errors import InputError
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("unique_id,ds\na,2020-01-01\n")
+    res = runner.invoke(
+        app, ["forecast", "--data", str(bad), "--horizon", "2", "--out", str(tmp_path / "o.csv")]
+    )
+    assert res.exit_code != 0
+    assert isinstance(res.exception, InputError)
+    assert "missing" in str(res.exception)
+
+
+def test_train_and_predict_legacy(tmp_path, monthly):
+    data = tmp_path / "monthly.csv"
+    monthly.to_csv(data, index=False)
+    res = runner.invoke(
+        app,
+        [
+            "train",
+            "--model-type",
+            "expense",
+            "--data",
+            str(data),
+            "--models-dir",
+            str(tmp_path / "m"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "m" / "expense_model.meta.json").exists()
+    res = runner.invoke(
+        app, ["predict", "--data", str(data), "--models-dir", str(tmp_path / "m"), "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert {"expense", "categories", "risks", "savings", "health"} <= out.keys()

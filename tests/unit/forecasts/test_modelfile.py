@@ -1,0 +1,78 @@
+import json
+
+import numpy as np
+import pytest
+
+from fincast.errors import ModelFileError
+from fincast.forecasts import (
+    list_models,
+    load_forecaster,
+    load_model_file,
+    predict_panel_model,
+    save_model_file,
+    train_panel_model,
+)
+from fincast.ml import ExpenseForecaster
+
+FAST = {"models": ("naive", "median", "lgbm")}
+
+
+@pytest.fixture()
+def saved(tmp_path, panel):
+    meta = train_panel_model(panel, 3, tmp_path, "panel")
+    return tmp_path, meta
+
+
+def test_round_trip_predicts_identically(saved, panel):
+    d, meta = saved
+    assert meta["kind"] == "fincast-panel" and len(meta["payload_sha256"]) == 64
+    assert meta["training_span"] and meta["features"]
+    model = load_forecaster(d, "panel")
+    a = model.predict(3, [95])
+    b = predict_panel_model(None, d, "panel", 3, [95])
+    np.testing.assert_allclose(a["fincast"], b["fincast"])
+    assert [m["name"] for m in list_models(d)] == ["panel"]
+
+
+def test_tampered_payload_is_refused(saved):
+    d, _ = saved
+    path = d / "panel.npz"
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="hash mismatch"):
+        load_forecaster(d, "panel")
+
+
+def test_tampered_metadata_or_other_key_is_refused(saved, monkeypatch):
+    d, _ = saved
+    meta_path = d / "panel.meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["horizon"] = 99
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match="signature"):
+        load_forecaster(d, "panel")
+    assert list_models(d)[0]["valid"] is False
+
+
+def test_incompatible_version_and_objects_refused(tmp_path):
+    from fincast.forecasts import modelfile
+
+    save_model_file(tmp_path, "m", "x", {"a": np.arange(3)})
+    meta = json.loads((tmp_path / "m.meta.json").read_text())
+    meta["format_version"] = 999
+    meta["signature"] = modelfile.sign(meta)
+    (tmp_path / "m.meta.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match="format version"):
+        load_model_file(tmp_path, "m")
+    with pytest.raises(ModelFileError, match="Python objects"):
+        save_model_file(tmp_path, "o", "x", {"a": np.array([{"x": 1}], dtype=object)})
+
+
+def test_legacy_save_load_refits_forest(tmp_path, monthly):
+    model = ExpenseForecaster(n_estimators=10)
+    X, y = model.prepare_data(monthly)
+    model.train(X, y)
+    model.save(tmp_path / "expense_model.pkl")
+    again = ExpenseForecaster().load(tmp_path / "expense_model.pkl")
+    assert again.feature_importance() == model.feature_importance()

@@ -1,0 +1,93 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from fincast.errors import InputError
+from fincast.ml import FincastForecaster, conformal_quantiles, evaluate_forecasts
+
+FAST = ("naive", "seasonal_naive", "median", "lgbm")
+
+
+def _split(panel: pd.DataFrame, h: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    pos = panel.groupby("unique_id").cumcount(ascending=False)
+    return panel[pos >= h], panel[pos < h]
+
+
+def test_conformal_intervals_are_near_nominal_on_unseen_data():
+    from tests.unit.ml.conftest import make_panel
+
+    panel = make_panel(n_series=150, n_months=30, seed=3)
+    hist, test = _split(panel, 3)
+    model = FincastForecaster(models=FAST, lgbm_params={"n_estimators": 20})
+    fc = model.fit(hist, 3).predict(3, [80, 95])
+    scores = evaluate_forecasts(hist, test, fc, ["fincast"], level=95)
+    assert 0.91 <= scores.loc["fincast", "coverage"] <= 0.99
+    inside80 = test.merge(fc, on=["unique_id", "ds"])
+    cov80 = (
+        (inside80.y >= inside80["fincast-lo-80"]) & (inside80.y <= inside80["fincast-hi-80"])
+    ).mean()
+    assert 0.72 <= cov80 <= 0.90  # 150 series share one calendar: correlated outcomes
+
+
+def test_intervals_widen_with_horizon_and_never_go_negative(panel):
+    model = FincastForecaster(models=FAST, lgbm_params={"n_estimators": 20})
+    fc = model.fit(panel, 6).predict(6, [95])
+    width = (fc["fincast-hi-95"] - fc["fincast-lo-95"]).to_numpy().reshape(-1, 6)
+    assert np.all(np.diff(width, axis=1) >= -1e-9)
+    assert (fc[["fincast", "fincast-lo-95"]] >= 0).all().all()
+    assert set(fc.columns) == {"unique_id", "ds", "fincast", "fincast-lo-95", "fincast-hi-95"}
+
+
+def test_short_noisy_intermittent_series_get_sensible_forecasts():
+    ds3 = pd.date_range("2024-01-01", periods=3, freq="MS")
+    ds5 = pd.date_range("2023-11-01", periods=5, freq="MS")
+    ds24 = pd.date_range("2022-01-01", periods=24, freq="MS")
+    rng = np.random.default_rng(0)
+    df = pd.concat(
+        [
+            pd.DataFrame({"unique_id": "three", "ds": ds3, "y": [120.0, 80.0, 100.0]}),
+            pd.DataFrame({"unique_id": "five", "ds": ds5, "y": [50.0, 0.0, 70.0, 60.0, 55.0]}),
+            pd.DataFrame(
+                {
+                    "unique_id": "intermittent",
+                    "ds": ds24,
+                    "y": np.where(rng.random(24) < 0.7, 0.0, 300.0),
+                }
+            ),
+        ]
+    )
+    fc = FincastForecaster(models=FAST, lgbm_params={"n_estimators": 20}).forecast(df, 3)
+    assert fc.groupby("unique_id").size().to_dict() == {"five": 3, "intermittent": 3, "three": 3}
+    assert (fc.drop(columns=["unique_id", "ds"]) >= 0).all().all()
+    three = fc[fc.unique_id == "three"]["fincast"]
+    assert three.between(60, 140).all()
+
+
+def test_bad_input_raises_input_error(panel):
+    with pytest.raises(InputError, match="horizon"):
+        FincastForecaster().fit(panel, 0)
+    with pytest.raises(InputError, match="missing"):
+        FincastForecaster().fit(panel.drop(columns=["y"]), 3)
+    with pytest.raises(InputError, match="unknown candidate"):
+        FincastForecaster(models=("prophet",)).fit(panel, 3)
+    gap = panel[panel.ds != panel.ds.unique()[5]]
+    with pytest.raises(InputError, match="gaps"):
+        FincastForecaster(models=FAST).fit(gap, 3)
+
+
+def test_predict_with_newer_history_reuses_calibration(panel):
+    model = FincastForecaster(models=FAST, lgbm_params={"n_estimators": 20}).fit(panel, 2)
+    newer = panel.copy()
+    newer["ds"] = newer["ds"] + pd.DateOffset(months=1)
+    fc = model.predict(2, [95], df=newer)
+    assert fc["ds"].min() > panel["ds"].max()
+
+
+def test_conformal_quantiles_small_pool_and_monotone():
+    steps = np.repeat([1, 2, 3], [50, 50, 5])
+    res = np.random.default_rng(0).normal(0, 1, steps.size) * steps
+    lo, hi = conformal_quantiles(steps, res, 5, 95)
+    assert np.all(np.diff(hi) >= 0) and np.all(np.diff(lo) <= 0)
+    assert hi[0] > 1.2 and lo[0] < -1.2
+    _lo_t, hi_t = conformal_quantiles(np.ones(5, int), np.ones(5), 2, 95)
+    assert np.all(np.isfinite(hi_t))

@@ -1,0 +1,86 @@
+import numpy as np
+import pytest
+
+from fincast.errors import InputError
+from fincast.ml import (
+    CategorySpendingPredictor,
+    ExpenseForecaster,
+    SavingsForecaster,
+    reconcile_to_total,
+    savings_from,
+)
+
+
+def test_expense_forecaster_keys_and_interval(monthly):
+    model = ExpenseForecaster(n_estimators=20)
+    X, y = model.prepare_data(monthly, target_column="total_expense")
+    model.train(X[:-3], y[:-3])
+    out = model.forecast_next_month(monthly, confidence_level=0.9)
+    assert {"predicted_expense", "confidence_interval", "confidence_level"} <= out.keys()
+    lo, hi = out["confidence_interval"]
+    assert 0 <= lo <= out["predicted_expense"] <= hi
+    assert out["confidence_level"] == 0.9
+    imp = model.feature_importance()
+    assert abs(sum(imp.values()) - 1) < 1e-6
+
+
+def test_categories_reconcile_to_total_and_risks(monthly):
+    model = CategorySpendingPredictor()
+    fc = model.forecast_categories(monthly)
+    assert set(fc) == {"food", "transport", "shopping", "travel"}
+    for info in fc.values():
+        assert {"predicted", "lower", "upper"} <= info.keys()
+        assert info["predicted"] >= 0 and info["lower"] >= 0
+    expense = ExpenseForecaster().forecast_next_month(monthly)["predicted_expense"]
+    total = sum(v["predicted"] for v in fc.values())
+    # Reconciled categories add to the reconciled total; close to the direct total forecast.
+    assert abs(total - expense) / expense < 0.1
+    risks = model.detect_overspending_risks(monthly, threshold=1.2)
+    assert all(isinstance(v["at_risk"], bool) for v in risks.values())
+    budget = model.generate_budget_recommendations(monthly, total_budget=3000, safety_margin=0.1)
+    alloc = sum(v["recommended_budget"] for v in budget["categories"].values())
+    assert alloc <= 2700 + 1e-6
+
+
+def test_reconcile_sums_exactly():
+    import pandas as pd
+
+    ds = pd.Timestamp("2024-01-01")
+    fc = pd.DataFrame(
+        {
+            "unique_id": ["total", "a", "b"],
+            "ds": [ds] * 3,
+            "fincast": [100.0, 30.0, 50.0],
+            "fincast-lo-95": [80.0, 20.0, 40.0],
+            "fincast-hi-95": [120.0, 40.0, 60.0],
+        }
+    )
+    out = reconcile_to_total(fc, "total", ["a", "b"])
+    vals = out.set_index("unique_id")["fincast"]
+    assert vals["a"] + vals["b"] == pytest.approx(vals["total"])
+    assert (out["fincast"] >= 0).all()
+    np.testing.assert_allclose(savings_from([10, 20], [4, 25]), [6, -5])
+
+
+def test_savings_trajectory_and_health(monthly):
+    model = SavingsForecaster()
+    traj = model.forecast_trajectory(monthly, periods=[3, 6, 12])
+    assert "current_savings" in traj
+    widths = []
+    for p in (3, 6, 12):
+        info = traj[f"{p}_months"]
+        assert info["lower"] <= info["projected_savings"] <= info["upper"]
+        widths.append(info["upper"] - info["lower"])
+    assert widths[0] < widths[1] < widths[2]
+    p_easy = model.probability_of_reaching(monthly, traj["current_savings"], 6)
+    p_hard = model.probability_of_reaching(monthly, traj["current_savings"] * 100, 6)
+    assert p_easy > 0.9 and p_hard < 0.01
+    health = model.assess_financial_health(monthly)
+    assert {"status", "message", "recommendations"} <= health.keys()
+
+
+def test_bad_monthly_input(monthly):
+    with pytest.raises(InputError, match="missing"):
+        ExpenseForecaster().forecast_next_month(monthly.drop(columns=["total_expense"]))
+    with pytest.raises(InputError, match="confidence_level"):
+        ExpenseForecaster().forecast_next_month(monthly, confidence_level=95)
