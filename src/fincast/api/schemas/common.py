@@ -41,16 +41,30 @@ def _first_of_month(value: dt.date) -> dt.date:
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_INT)]
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"))
+
+
+def _basis_points(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.0001"))
+
+
 Money = Annotated[
     Decimal,
     Field(max_digits=18, decimal_places=2, ge=-MAX_MONEY, le=MAX_MONEY, allow_inf_nan=False),
+    AfterValidator(_cents),
 ]
 PositiveMoney = Annotated[
-    Decimal, Field(max_digits=18, decimal_places=2, ge=0, le=MAX_MONEY, allow_inf_nan=False)
+    Decimal,
+    Field(max_digits=18, decimal_places=2, ge=0, le=MAX_MONEY, allow_inf_nan=False),
+    AfterValidator(_cents),
 ]
 Rate = Annotated[
     Decimal,
     Field(max_digits=7, decimal_places=4, ge=0, le=Decimal("999.9999"), allow_inf_nan=False),
+    AfterValidator(_basis_points),
 ]
 Day = Annotated[dt.date, AfterValidator(_date_range)]
 Month = Annotated[dt.date, AfterValidator(_date_range), AfterValidator(_first_of_month)]

@@ -1,0 +1,296 @@
+"""CRUD behaviour, filters, validation (422 not 500), export, uploads, observability."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+
+import pytest
+from sqlalchemy import Engine
+
+from fincast.api import create_app
+from tests.api.client import ApiClient
+from tests.api.conftest import LoggedIn, make_settings
+
+
+def _account(client: ApiClient, user: LoggedIn, name: str = "Checking") -> int:
+    r = client.post("/api/accounts", headers=user.headers, json={"name": name})
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+def _category(client: ApiClient, user: LoggedIn, slug: str) -> int:
+    cats = client.get("/api/categories", headers=user.headers, params={"limit": 1000}).json()
+    return next(c["id"] for c in cats["data"] if c["slug"] == slug)
+
+
+def test_new_user_has_default_categories(client: ApiClient, alice: LoggedIn) -> None:
+    cats = client.get("/api/categories", headers=alice.headers).json()
+    assert cats["count"] >= 15
+    assert {"groceries", "income", "transfers"} <= {c["slug"] for c in cats["data"]}
+
+
+def test_account_crud_and_conflict(client: ApiClient, alice: LoggedIn) -> None:
+    h = alice.headers
+    r = client.post(
+        "/api/accounts",
+        headers=h,
+        json={"name": "Main", "currency": "eur", "opening_balance": "-12.5"},
+    )
+    assert r.status_code == 201
+    acc = r.json()
+    assert acc["currency"] == "EUR" and acc["opening_balance"] == "-12.50"
+    assert client.post("/api/accounts", headers=h, json={"name": "Main"}).status_code == 409
+    r = client.patch(f"/api/accounts/{acc['id']}", headers=h, json={"type": "savings"})
+    assert r.json()["type"] == "savings" and r.json()["name"] == "Main"
+    # an explicit null on a required column changes nothing
+    r = client.patch(f"/api/accounts/{acc['id']}", headers=h, json={"name": None})
+    assert r.status_code == 200 and r.json()["name"] == "Main"
+    assert client.delete(f"/api/accounts/{acc['id']}", headers=h).status_code == 204
+    assert client.get(f"/api/accounts/{acc['id']}", headers=h).status_code == 404
+
+
+def test_transactions_filters_and_pagination(client: ApiClient, alice: LoggedIn) -> None:
+    h = alice.headers
+    a1, a2 = _account(client, alice, "A1"), _account(client, alice, "A2")
+    groceries = _category(client, alice, "groceries")
+    rows = [
+        (a1, "2024-01-05", "-10.00", "Green Grocer", groceries),
+        (a1, "2024-01-20", "-55.10", "Fuel 100%_station", None),
+        (a2, "2024-02-03", "2500.00", "ACME payroll", None),
+        (a2, "2024-02-10", "-10.00", "Green Grocer", groceries),
+        (a2, "2024-02-10", "-10.00", "Green Grocer", groceries),  # a real twin
+    ]
+    for acc, day, amount, payee, cat in rows:
+        body = {"account_id": acc, "posted_date": day, "amount": amount, "payee": payee}
+        if cat:
+            body["category_id"] = cat
+        assert client.post("/api/transactions", headers=h, json=body).status_code == 201
+
+    def count(**params: object) -> int:
+        r = client.get("/api/transactions", headers=h, params=params)
+        assert r.status_code == 200, r.text
+        return int(r.json()["count"])
+
+    assert count() == 5
+    assert count(account_id=a2) == 3
+    assert count(category_id=groceries) == 3
+    assert count(date_from="2024-02-01") == 3
+    assert count(date_from="2024-01-06", date_to="2024-02-05") == 2
+    assert count(q="grocer") == 3
+    assert count(q="100%_") == 1  # LIKE wildcards are literal
+    assert count(amount_min="0") == 1
+    assert count(amount_max="-20", amount_min="-100") == 1
+    page = client.get("/api/transactions", headers=h, params={"limit": 2, "offset": 1}).json()
+    assert page["count"] == 5 and len(page["data"]) == 2
+    newest = client.get("/api/transactions", headers=h, params={"limit": 1}).json()["data"][0]
+    assert newest["posted_date"] == "2024-02-10"
+
+
+def test_category_correction_marks_user_source(client: ApiClient, alice: LoggedIn) -> None:
+    h = alice.headers
+    acc = _account(client, alice)
+    tx = client.post(
+        "/api/transactions",
+        headers=h,
+        json={"account_id": acc, "posted_date": "2024-05-01", "amount": "-3.20", "payee": "Cafe"},
+    ).json()
+    assert tx["category_id"] is None and tx["category_source"] is None
+    dining = _category(client, alice, "dining")
+    r = client.patch(f"/api/transactions/{tx['id']}", headers=h, json={"category_id": dining})
+    assert r.status_code == 200
+    assert r.json()["category_id"] == dining and r.json()["category_source"] == "user"
+    r = client.patch(f"/api/transactions/{tx['id']}", headers=h, json={"payee": None})
+    assert r.json()["payee"] is None and r.json()["category_id"] == dining
+    assert client.delete(f"/api/transactions/{tx['id']}", headers=h).status_code == 204
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/accounts", {"name": "x" * 101}, "body.name"),
+        ("/api/accounts", {"name": "a\x00b"}, "body.name"),
+        ("/api/accounts", {"name": "\ud800"}, "body.name"),
+        ("/api/accounts", {"name": "ok", "opening_balance": "1.001"}, "body.opening_balance"),
+        ("/api/accounts", {"name": "ok", "opening_balance": "1e40"}, "body.opening_balance"),
+        ("/api/accounts", {"name": "ok", "opening_balance": "NaN"}, "body.opening_balance"),
+        ("/api/accounts", {"name": "ok", "currency": "EURO"}, "body.currency"),
+        ("/api/accounts", {"name": "ok", "type": "piggy"}, "body.type"),
+        ("/api/accounts", {"name": "ok", "extra": 1}, "body.extra"),
+        (
+            "/api/goals",
+            {"name": "g", "target_amount": "1", "target_date": "0001-01-01"},
+            "body.target_date",
+        ),
+        (
+            "/api/goals",
+            {"name": "g", "target_amount": "1", "target_date": "2024-02-30"},
+            "body.target_date",
+        ),
+        ("/api/rules", {"category_id": 2**40}, "body.category_id"),
+        ("/api/rules", {"category_id": 1, "pattern": "(unclosed"}, "body.pattern"),
+        ("/api/rules", {"category_id": 1, "amount_min": "5", "amount_max": "1"}, "body"),
+        (
+            "/api/debts",
+            {"name": "d", "balance": "1", "apr": "1000", "minimum_payment": "1"},
+            "body.apr",
+        ),
+        ("/api/budgets", {"amount": "-1"}, "body.amount"),
+        (
+            "/api/transactions",
+            {"account_id": 1, "posted_date": "2024-01-01", "amount": 99999999999999999999},
+            "body.amount",
+        ),
+    ],
+)
+def test_bad_input_is_422_naming_the_field(
+    client: ApiClient, alice: LoggedIn, path: str, body: dict, field: str
+) -> None:
+    # json.dumps escapes non-ASCII, so lone surrogates travel as \ud800 escapes
+    r = client.post(
+        path,
+        headers={**alice.headers, "Content-Type": "application/json"},
+        content=json.dumps(body).encode(),
+    )
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    problem = r.json()
+    assert problem["status"] == 422 and problem["title"] and problem["type"]
+    assert field in {e["field"] for e in problem["errors"]}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/accounts/99999999999999999999",
+        "/api/accounts/0",
+        "/api/accounts/-1",
+        "/api/accounts/abc",
+        "/api/transactions?date_from=2024-13-01",
+        "/api/transactions?limit=0",
+        "/api/transactions?offset=-1",
+        "/api/transactions?amount_min=abc",
+        "/api/transactions?account_id=4294967296",
+        "/api/transactions?q=a%00b",
+        "/api/export?format=xml",
+    ],
+)
+def test_bad_query_and_path_are_422(client: ApiClient, alice: LoggedIn, url: str) -> None:
+    r = client.get(url, headers=alice.headers)
+    assert r.status_code == 422, r.text
+
+
+def test_malformed_json_is_422(client: ApiClient, alice: LoggedIn) -> None:
+    r = client.post(
+        "/api/accounts",
+        headers={**alice.headers, "Content-Type": "application/json"},
+        content=b'{"name": ',
+    )
+    assert r.status_code == 422
+    r = client.post(
+        "/api/accounts",
+        headers={**alice.headers, "Content-Type": "application/json"},
+        content=b'{"name": "\\u0000"}',
+    )
+    assert r.status_code == 422
+
+
+def test_export_json_and_csv(client: ApiClient, alice: LoggedIn) -> None:
+    h = alice.headers
+    acc = _account(client, alice, "=HYPERLINK(1)")
+    client.post(
+        "/api/transactions",
+        headers=h,
+        json={
+            "account_id": acc,
+            "posted_date": "2024-01-02",
+            "amount": "-7.25",
+            "payee": "@evil",
+            "description": "+1 more",
+        },
+    )
+    data = client.get("/api/export", headers=h, params={"format": "json"}).json()
+    assert data["transactions"][0]["amount"] == "-7.25"
+    assert data["accounts"][0]["name"] == "=HYPERLINK(1)"
+    assert all("token_hash" not in t for t in data["api_tokens"])
+    r = client.get("/api/export", headers=h, params={"format": "csv"})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    zf = zipfile.ZipFile(io.BytesIO(r.content))
+    assert "transactions.csv" in zf.namelist() and "accounts.csv" in zf.namelist()
+    tx = list(csv.DictReader(io.StringIO(zf.read("transactions.csv").decode())))
+    assert tx[0]["amount"] == "-7.25"  # numbers stay numbers
+    assert tx[0]["payee"] == "'@evil" and tx[0]["description"] == "'+1 more"
+    accounts = list(csv.DictReader(io.StringIO(zf.read("accounts.csv").decode())))
+    assert accounts[0]["name"] == "'=HYPERLINK(1)"
+
+
+def test_upload_too_large_is_413(engine: Engine) -> None:
+    app = create_app(engine, make_settings(max_upload_bytes=1000))
+    with ApiClient(app) as c:
+        from tests.api.conftest import register_and_login
+
+        user = register_and_login(c)
+        acc = c.post("/api/accounts", headers=user.headers, json={"name": "A"}).json()["id"]
+        r = c.post(
+            "/api/imports",
+            headers=user.headers,
+            data={"account_id": str(acc)},
+            files={"file": ("big.csv", b"x" * 5000, "text/csv")},
+        )
+        assert r.status_code == 413
+        assert r.headers["content-type"] == "application/problem+json"
+
+        # a streamed body without Content-Length is cut off as it arrives
+        async def chunks():  # type: ignore[no-untyped-def]
+            yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\n'
+            for _ in range(10):
+                yield b"y" * 500
+
+        r = c.post(
+            "/api/imports",
+            headers={**user.headers, "Content-Type": "multipart/form-data; boundary=b"},
+            content=chunks(),
+        )
+        assert r.status_code == 413
+
+
+def test_health_ready_metrics_request_id(client: ApiClient, alice: LoggedIn) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ready"}
+    r = client.get("/api/accounts", headers={**alice.headers, "X-Request-ID": "abc-123"})
+    assert r.headers["x-request-id"] == "abc-123"
+    generated = client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"})
+    assert len(generated.headers["x-request-id"]) == 32
+    metrics = client.get("/metrics").text
+    assert 'fincast_http_requests_total{method="GET",route="/api/accounts",status="200"}' in metrics
+
+
+def test_readyz_reports_unmigrated_database(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from fincast.db.engine import make_engine
+
+    eng = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    with ApiClient(create_app(eng, make_settings())) as c:
+        r = c.get("/readyz")
+        assert r.status_code == 503 and r.headers["content-type"] == "application/problem+json"
+    eng.dispose()
+
+
+def test_cors_is_explicit(client: ApiClient) -> None:
+    pre = {"Access-Control-Request-Method": "GET"}
+    ok = client.options("/api/accounts", headers={"Origin": "http://dashboard.test", **pre})
+    assert ok.headers["access-control-allow-origin"] == "http://dashboard.test"
+    assert ok.headers["access-control-allow-credentials"] == "true"
+    bad = client.options("/api/accounts", headers={"Origin": "http://evil.test", **pre})
+    assert "access-control-allow-origin" not in bad.headers
+
+
+def test_wildcard_origin_is_never_combined_with_credentials(engine: Engine) -> None:
+    app = create_app(engine, make_settings(cors_origins=["*"]))
+    with ApiClient(app) as c:
+        r = c.options(
+            "/api/accounts",
+            headers={"Origin": "http://evil.test", "Access-Control-Request-Method": "GET"},
+        )
+        assert r.headers.get("access-control-allow-origin") not in ("*", "http://evil.test")
