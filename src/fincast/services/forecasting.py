@@ -13,16 +13,18 @@ import hashlib
 import importlib
 import json
 import math
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine, case, func, select
 from sqlalchemy.orm import Session
 
-from fincast.errors import FincastError, InputError
+from fincast.errors import FincastError, InputError, ModelFileError, NotFoundError
 from fincast.ledger.models import Category, Transaction
 
 ENGINE_MODULES = ("fincast.forecasts", "fincast.ml")
@@ -263,15 +265,66 @@ def predict(
     return result
 
 
+PANEL_MODEL = "panel"
+TRAIN_HORIZON = 12
+_MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+
+
+def user_models_dir(models_dir: Path, user_id: int) -> Path:
+    """Each user's model files live in a folder of their own, so ids cannot cross users."""
+    return Path(models_dir) / "users" / str(int(user_id))
+
+
+def _public_meta(meta: Mapping[str, Any], model_id: str) -> dict[str, Any]:
+    hidden = {"signature", "payload_sha256"}
+    out = {k: jsonable(v) for k, v in meta.items() if k not in hidden}
+    out["model_id"] = model_id
+    return out
+
+
 def train(
-    engine: Engine, session: Session, user_id: int, *, models_dir: Any, force: bool = False
+    engine: Engine, session: Session, user_id: int, *, models_dir: Path, force: bool = False
 ) -> dict[str, Any]:
-    """Train or refresh the user's models through the engine's model registry."""
-    engine_attr("ModelRegistry")
-    raise EngineUnavailableError("training through the model registry is not wired yet")
+    """Fit the forecaster on the user's monthly panel and save it as the user's model.
+
+    Training is skipped (and the saved model reported) when the ledger has not changed
+    since the last training, unless ``force``.
+    """
+    from fincast.panel import build_panel
+
+    save_forecaster = engine_attr("save_forecaster")
+    forecaster_cls = engine_attr("FincastForecaster")
+    registry = engine_attr("registry")
+    folder = user_models_dir(models_dir, user_id)
+    version = hashlib.sha256(repr(data_version(session, user_id)).encode()).hexdigest()[:16]
+    if not force:
+        for meta in registry(folder):
+            if meta.get("name") == PANEL_MODEL and meta.get("data_version") == version:
+                return {"models": [_public_meta(meta, PANEL_MODEL)], "retrained": False}
+    panel = build_panel(engine, [user_id])
+    if panel.empty or panel["ds"].nunique() < MIN_MONTHS:
+        months = int(panel["ds"].nunique()) if not panel.empty else 0
+        raise InputError(
+            f"at least {MIN_MONTHS} complete months of data are needed to train; found {months}"
+        )
+    model = forecaster_cls().fit(panel, TRAIN_HORIZON)
+    meta = save_forecaster(
+        model,
+        folder,
+        PANEL_MODEL,
+        {"data_version": version, "data_start": panel["ds"].min().strftime("%Y-%m")},
+    )
+    return {"models": [_public_meta(meta, PANEL_MODEL)], "retrained": True}
 
 
-def model_info(user_id: int, model_id: str, *, models_dir: Any) -> dict[str, Any]:
-    """Metadata of ``user_id``'s model ``model_id`` from the engine's model registry."""
-    engine_attr("ModelRegistry")
-    raise EngineUnavailableError("the model registry is not wired yet")
+def model_info(user_id: int, model_id: str, *, models_dir: Path) -> dict[str, Any]:
+    """Metadata (span, candidates, backtest metrics) of ``user_id``'s model ``model_id``."""
+    if not _MODEL_ID.match(model_id):
+        raise NotFoundError(f"model {model_id!r} not found")
+    registry = engine_attr("registry")
+    for meta in registry(user_models_dir(models_dir, user_id)):
+        if meta.get("name") == model_id:
+            if not meta.get("valid", True):
+                raise ModelFileError(f"model {model_id!r} is unusable: {meta.get('error')}")
+            return _public_meta(meta, model_id)
+    raise NotFoundError(f"model {model_id!r} not found")

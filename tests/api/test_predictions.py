@@ -1,0 +1,208 @@
+"""Training and the prediction endpoints, on stored ledger data and on inline monthly rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import Engine
+
+from fincast.api import create_app
+from fincast.db.engine import session_scope
+from fincast.ledger import service as ledger
+from fincast.ledger.models import CategorySource, Transaction
+from fincast.services import forecasting
+from tests.api.client import ApiClient
+from tests.api.conftest import LoggedIn, make_settings, register_and_login
+
+MONTHS = 24
+
+
+def seed_history(engine: Engine, user_id: int, months: int = MONTHS, seed: int = 0) -> None:
+    """``months`` complete months of income and categorized spending before this month."""
+    rng = np.random.default_rng(seed)
+    today = dt.date.today().replace(day=1)
+    start = (today - dt.timedelta(days=31 * months)).replace(day=1)
+    with session_scope(engine) as s:
+        acc = ledger.get_or_create_account(s, user_id, "Checking")
+        cats = ledger.category_ids(s, user_id)
+        rows = []
+        day = start
+        n = 0
+        while day < today:
+            plan = [
+                ("income", Decimal("4200.00")),
+                ("housing", Decimal("-1500.00")),
+                ("groceries", -Decimal(str(round(380 + rng.normal(0, 25), 2)))),
+                ("dining", -Decimal(str(round(160 + rng.normal(0, 30), 2)))),
+                ("utilities", -Decimal(str(round(120 + 30 * np.cos(day.month / 2), 2)))),
+            ]
+            for slug, amount in plan:
+                n += 1
+                rows.append(
+                    Transaction(
+                        user_id=user_id,
+                        account_id=acc.id,
+                        posted_date=day.replace(day=5),
+                        amount=amount,
+                        currency="USD",
+                        payee=slug,
+                        category_id=cats[slug],
+                        category_source=CategorySource.RULE,
+                        fingerprint=f"{user_id}-{n:08d}",
+                    )
+                )
+            day = (day + dt.timedelta(days=32)).replace(day=1)
+        s.add_all(rows)
+
+
+def monthly_rows(n: int = 18) -> list[dict]:
+    rng = np.random.default_rng(1)
+    out = []
+    for i in range(n):
+        g, d = 400 + rng.normal(0, 20), 150 + rng.normal(0, 25)
+        out.append(
+            {
+                "year_month": f"{2022 + i // 12}-{i % 12 + 1:02d}",
+                "total_income": 4000.0,
+                "groceries": round(g, 2),
+                "housing": 1200.0,
+                "dining": round(d, 2),
+                "total_expense": round(g + d + 1200.0, 2),
+            }
+        )
+    return out
+
+
+@pytest.fixture(scope="module")
+def pclient(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ApiClient, Engine]]:
+    """One SQLite-backed app for the module (prediction calls are CPU work, not DB work)."""
+    from fincast.db import migrate
+    from tests.support.databases import isolated_engine
+
+    tmp = tmp_path_factory.mktemp("pred")
+    with isolated_engine("sqlite", tmp) as eng:
+        migrate.upgrade(eng)
+        settings = make_settings(models_dir=Path(tmp) / "models")
+        forecasting.CACHE.clear()
+        with ApiClient(create_app(eng, settings)) as c:
+            yield c, eng
+
+
+@pytest.fixture(scope="module")
+def carol(pclient: tuple[ApiClient, Engine]) -> LoggedIn:
+    client, eng = pclient
+    user = register_and_login(client)
+    seed_history(eng, user.id)
+    return user
+
+
+def test_predict_expense_from_ledger_on_each_backend(
+    client: ApiClient, alice: LoggedIn, engine: Engine
+) -> None:
+    seed_history(engine, alice.id, months=15)
+    r = client.post("/api/predict/expense", headers=alice.headers, json={})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    lo, hi = body["confidence_interval"]
+    assert lo <= body["predicted_expense"] <= hi
+    assert body["confidence_level"] == 0.95
+    assert 1900 < body["predicted_expense"] < 2500
+
+
+def test_predict_expense_inline_and_cached(
+    pclient: tuple[ApiClient, Engine], carol: LoggedIn
+) -> None:
+    client, _ = pclient
+    body = {"monthly_data": monthly_rows(), "confidence_level": 0.8}
+    first = client.post("/api/predict/expense", headers=carol.headers, json=body)
+    assert first.status_code == 200, first.text
+    assert first.json()["confidence_level"] == 0.8
+    second = client.post("/api/predict/expense", headers=carol.headers, json=body)
+    assert second.json() == first.json()
+
+
+def test_predict_categories(pclient: tuple[ApiClient, Engine], carol: LoggedIn) -> None:
+    client, _ = pclient
+    r = client.post(
+        "/api/predict/categories",
+        headers=carol.headers,
+        json={"risk_threshold": 1.3, "total_budget": 3000, "safety_margin": 0.1},
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert {"groceries", "dining", "housing"} <= set(body["forecasts"])
+    assert body["risks"]["groceries"]["threshold"] == 1.3
+    assert body["budget_recommendations"]["total_budget"] == 3000
+
+
+def test_predict_savings(pclient: tuple[ApiClient, Engine], carol: LoggedIn) -> None:
+    client, _ = pclient
+    r = client.post(
+        "/api/predict/savings",
+        headers=carol.headers,
+        json={"monthly_data": monthly_rows(), "periods": [3, 6]},
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert {"3_months", "6_months"} <= set(body["trajectory"])
+    assert body["financial_health"]["status"] in {
+        "critical",
+        "needs_attention",
+        "good",
+        "excellent",
+    }
+
+
+def test_prediction_input_errors_are_422(pclient: tuple[ApiClient, Engine]) -> None:
+    client, _ = pclient
+    empty = register_and_login(client)
+    r = client.post("/api/predict/expense", headers=empty.headers)
+    assert r.status_code == 422 and "months" in r.json()["detail"]
+    bad_rows = [
+        [{"year_month": "2024-13", "total_income": 1, "total_expense": 1}],
+        [{"year_month": "2024-01", "total_income": "x", "total_expense": 1}],
+        [{"year_month": "2024-01", "total_income": 1e300, "total_expense": 1}],
+        [{"year_month": "2024-01", "total_income": 1, "total_expense": 1, "": 5}],
+        [{"year_month": "2024-01", "total_income": 1}],
+        monthly_rows(2),
+        [*monthly_rows(3), monthly_rows(3)[0]],  # duplicate month
+    ]
+    for rows in bad_rows:
+        r = client.post("/api/predict/expense", headers=empty.headers, json={"monthly_data": rows})
+        assert r.status_code == 422, (rows, r.text)
+    assert (
+        client.post(
+            "/api/predict/savings", headers=empty.headers, json={"periods": [0]}
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            "/api/predict/expense", headers=empty.headers, json={"confidence_level": 1.5}
+        ).status_code
+        == 422
+    )
+
+
+def test_train_and_model_info(pclient: tuple[ApiClient, Engine], carol: LoggedIn) -> None:
+    client, _ = pclient
+    r = client.post("/api/train", headers=carol.headers, json={})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    model = body["models"][0]
+    assert model["model_id"] == "panel" and "backtest_mase" in model
+    assert "signature" not in model
+    again = client.post("/api/train", headers=carol.headers).json()
+    assert again["retrained"] is False
+    info = client.get(f"/api/models/{model['model_id']}", headers=carol.headers)
+    assert info.status_code == 200 and info.json()["model_id"] == "panel"
+    # another user cannot see it: same answer as an unknown model
+    other = register_and_login(client)
+    assert client.get("/api/models/panel", headers=other.headers).status_code == 404
+    assert client.get("/api/models/nope", headers=carol.headers).status_code == 404
+    assert client.post("/api/train", headers=other.headers).status_code == 422
