@@ -10,6 +10,7 @@ import contextvars
 import datetime as dt
 import json
 import logging
+import os
 import re
 import sys
 import time
@@ -54,10 +55,14 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, default=str)
 
 
-def configure_logging(level: int | str = logging.INFO) -> None:
-    """Send ``fincast`` logs to stderr as JSON lines (idempotent)."""
+def configure_logging(level: int | str | None = None) -> None:
+    """Send ``fincast`` logs to stderr as JSON lines (idempotent).
+
+    The level defaults to ``FINCAST_LOG_LEVEL`` (set by ``fincast serve --log-level``), else
+    ``INFO``.
+    """
     logger = logging.getLogger("fincast")
-    logger.setLevel(level)
+    logger.setLevel(level or os.environ.get("FINCAST_LOG_LEVEL", "INFO").upper())
     if not any(getattr(h, "_fincast_json", False) for h in logger.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())

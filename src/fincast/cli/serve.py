@@ -1,9 +1,47 @@
-"""`fincast` commands of this domain (filled in by its owner)."""
+"""`fincast serve`: run the API with uvicorn (migrating the database first if needed)."""
 
 from __future__ import annotations
+
+import os
 
 import typer
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
+    app.command("serve")(serve)
+    from fincast.bench.api_load import register as register_bench
+
+    register_bench(app)
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="Worker processes."),
+    log_level: str = typer.Option("info", "--log-level", help="debug, info, warning, error."),
+) -> None:
+    """Serve the REST API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from fincast.config import get_settings
+    from fincast.db import migrate
+    from fincast.db.engine import get_engine
+
+    os.environ["FINCAST_LOG_LEVEL"] = log_level.upper()
+    settings = get_settings()
+    engine = get_engine(settings.resolved_database_url)
+    if not migrate.is_current(engine):
+        typer.echo("migrating the database to the newest revision", err=True)
+        migrate.upgrade(engine)
+    engine.dispose()
+    uvicorn.run(
+        "fincast.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        access_log=False,  # the app logs every request as JSON with its request id
+        proxy_headers=False,
+    )
