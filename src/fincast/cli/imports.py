@@ -86,7 +86,8 @@ def bench_import_command(
         typer.echo(json.dumps(result))
         return
     typer.echo(
-        f"{result['rows']} rows into {result['backend']}: {result['import_seconds']:.1f} s, "
+        f"{result['rows']} rows into {result['backend']}: {result['import_seconds']:.1f} s "
+        f"({result['import_cpu_seconds']:.1f} s CPU), "
         f"{result['rows_per_second']:.0f} rows/s, peak RSS {result['peak_rss_mb']:.0f} MiB "
         f"(re-import {result['reimport_seconds']:.1f} s, {result['duplicates']} duplicates)"
     )
