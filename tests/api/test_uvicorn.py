@@ -10,7 +10,6 @@ import sys
 import time
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI
@@ -86,6 +87,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     ref = {"$ref": "#/components/schemas/Problem"}
     for path in schema.get("paths", {}).values():
         for op in path.values():
+            if "requestBody" in op:
+                # Any body may be unparseable (400) or over the size limit (413).
+                for code in ("400", "413"):
+                    phrase = HTTPStatus(int(code)).phrase
+                    op["responses"].setdefault(code, {"description": phrase})
             for code, resp in op.get("responses", {}).items():
                 if code.isdigit() and int(code) >= 400:
                     resp["content"] = {PROBLEM_MEDIA_TYPE: {"schema": ref}}

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
-from fincast.api.schemas.common import Name, Schema, _clean_text
+from fincast.api.schemas.common import Name, Schema, Timestamp, _clean_text
 
 Email = Annotated[
     str,
@@ -38,7 +37,7 @@ class UserPublic(BaseModel):
     id: int
     email: str
     display_name: str | None
-    created_at: dt.datetime
+    created_at: Timestamp
 
 
 class TokenPublic(BaseModel):
@@ -76,9 +75,9 @@ class PersonalTokenPublic(BaseModel):
 
     id: int
     name: str | None
-    created_at: dt.datetime
-    expires_at: dt.datetime | None
-    last_used_at: dt.datetime | None
+    created_at: Timestamp
+    expires_at: Timestamp | None
+    last_used_at: Timestamp | None
 
 
 class PersonalTokenCreated(PersonalTokenPublic):

@@ -40,6 +40,13 @@ def _first_of_month(value: dt.date) -> dt.date:
     return value.replace(day=1)
 
 
+def _utc(value: dt.datetime) -> dt.datetime:
+    """Stored times are UTC; databases without time zones hand them back naive."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+#: A timestamp in responses: always with its UTC offset (RFC 3339).
+Timestamp = Annotated[dt.datetime, AfterValidator(_utc)]
 Id = Annotated[int, Field(ge=1, le=MAX_INT)]
 
 

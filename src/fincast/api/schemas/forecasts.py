@@ -19,7 +19,7 @@ class MonthlyRow(BaseModel):
     model_config = ConfigDict(extra="allow")
     __pydantic_extra__: dict[str, Amount] = Field(init=False)
 
-    year_month: Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    year_month: Annotated[str, StringConstraints(pattern=r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$")]
     total_income: Amount
     total_expense: Amount
     savings: Amount | None = None

@@ -19,6 +19,7 @@ from fincast.api.schemas.common import (
     Slug,
     Text255,
     Text500,
+    Timestamp,
 )
 from fincast.ledger.models import AccountType, CategorySource, ImportStatus
 from fincast.ledger.taxonomy import CategoryKind
@@ -55,7 +56,7 @@ class AccountPublic(PublicSchema):
     type: AccountType
     currency: str
     opening_balance: Decimal
-    created_at: dt.datetime
+    created_at: Timestamp
 
 
 class AccountsPublic(PublicSchema):
@@ -174,7 +175,7 @@ class RulePublic(PublicSchema):
     amount_max: Decimal | None
     account_id: int | None
     is_active: bool
-    created_at: dt.datetime
+    created_at: Timestamp
 
 
 class RulesPublic(PublicSchema):
@@ -228,7 +229,7 @@ class TransactionPublic(PublicSchema):
     category_source: CategorySource | None
     external_id: str | None
     import_batch_id: int | None
-    created_at: dt.datetime
+    created_at: Timestamp
 
 
 class TransactionsPublic(PublicSchema):
@@ -265,7 +266,7 @@ class ImportBatchPublic(PublicSchema):
     n_duplicates: int
     n_skipped: int
     errors: list[str] | None
-    created_at: dt.datetime
+    created_at: Timestamp
 
 
 class ImportBatchesPublic(PublicSchema):

@@ -16,6 +16,7 @@ from fincast.api.schemas.common import (
     PublicSchema,
     Rate,
     Schema,
+    Timestamp,
 )
 
 
@@ -65,7 +66,7 @@ class BudgetPublic(PublicSchema):
     amount: Decimal
     start_month: dt.date | None
     end_month: dt.date | None
-    created_at: dt.datetime
+    created_at: Timestamp
 
 
 class BudgetsPublic(PublicSchema):
@@ -104,7 +105,7 @@ class GoalPublic(PublicSchema):
     target_amount: Decimal
     target_date: dt.date
     start_amount: Decimal
-    created_at: dt.datetime
+    created_at: Timestamp
 
 
 class GoalsPublic(PublicSchema):
@@ -148,7 +149,7 @@ class DebtPublic(PublicSchema):
     apr: Decimal
     minimum_payment: Decimal
     account_id: int | None
-    created_at: dt.datetime
+    created_at: Timestamp
 
 
 class DebtsPublic(PublicSchema):
