@@ -206,3 +206,23 @@ def test_train_and_model_info(pclient: tuple[ApiClient, Engine], carol: LoggedIn
     assert client.get("/api/models/panel", headers=other.headers).status_code == 404
     assert client.get("/api/models/nope", headers=carol.headers).status_code == 404
     assert client.post("/api/train", headers=other.headers).status_code == 422
+
+
+def test_ledger_changes_through_the_api_invalidate_the_cache(
+    pclient: tuple[ApiClient, Engine], carol: LoggedIn
+) -> None:
+    client, _ = pclient
+    assert client.post("/api/predict/expense", headers=carol.headers).status_code == 200
+    assert carol.id in forecasting._versions
+    tx = client.get("/api/transactions", headers=carol.headers, params={"limit": 1}).json()
+    dining = next(
+        c["id"]
+        for c in client.get("/api/categories", headers=carol.headers).json()["data"]
+        if c["slug"] == "dining"
+    )
+    client.patch(
+        f"/api/transactions/{tx['data'][0]['id']}",
+        headers=carol.headers,
+        json={"category_id": dining},
+    )
+    assert carol.id not in forecasting._versions

@@ -17,6 +17,13 @@ from fincast.errors import ConflictError, NotFoundError
 from fincast.ledger.models import Account, Category
 
 
+def invalidate(user_id: int) -> None:
+    """Tell the prediction cache that ``user_id``'s ledger changed."""
+    from fincast.services.forecasting import invalidate as forget
+
+    forget(user_id)
+
+
 class Owned(Protocol):
     """A mapped row with an ``id`` and a ``user_id``."""
 
@@ -73,6 +80,7 @@ def save(session: Session, obj: T, what: str) -> T:
     except IntegrityError as exc:
         session.rollback()
         raise ConflictError(f"{what} conflicts with an existing one") from exc
+    invalidate(obj.user_id)
     return obj
 
 
@@ -97,3 +105,4 @@ def delete_owned(session: Session, obj: Owned) -> None:
     """Delete ``obj`` and commit."""
     session.delete(obj)
     session.commit()
+    invalidate(obj.user_id)

@@ -15,6 +15,7 @@ import json
 import math
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from pathlib import Path
@@ -100,6 +101,30 @@ def data_version(session: Session, user_id: int) -> tuple[Any, ...]:
     ).one()
     month = dt.date.today().strftime("%Y-%m")
     return (month, *(str(v) for v in tx), *(str(v) for v in cats))
+
+
+VERSION_TTL_SECONDS = 1.0
+_versions: dict[int, tuple[float, tuple[Any, ...]]] = {}
+
+
+def current_version(session: Session, user_id: int) -> tuple[Any, ...]:
+    """:func:`data_version`, re-read at most once a second per user.
+
+    Writes through the services call :func:`invalidate`, so the API's own changes are seen
+    at once; changes made by other processes (CLI imports) within a second.
+    """
+    now = time.monotonic()
+    hit = _versions.get(user_id)
+    if hit is not None and now - hit[0] < VERSION_TTL_SECONDS:
+        return hit[1]
+    version = data_version(session, user_id)
+    _versions[user_id] = (now, version)
+    return version
+
+
+def invalidate(user_id: int) -> None:
+    """Forget the remembered data version of ``user_id`` (their ledger just changed)."""
+    _versions.pop(user_id, None)
 
 
 def ledger_monthly(engine: Engine, user_id: int) -> pd.DataFrame:
@@ -256,7 +281,7 @@ def predict(
         def load() -> pd.DataFrame:
             return inline_monthly(rows)
     else:
-        key = (user_id, "ledger", data_version(session, user_id), kind, params_key)
+        key = (user_id, "ledger", current_version(session, user_id), kind, params_key)
 
         def load() -> pd.DataFrame:
             return ledger_monthly(engine, user_id)

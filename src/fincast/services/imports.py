@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from fincast.errors import FileTooLargeError
 from fincast.ledger.models import Account
 from fincast.services._owned import get_owned
-from fincast.services.forecasting import EngineUnavailableError
+from fincast.services.forecasting import EngineUnavailableError, invalidate
 
 CHUNK = 1024 * 1024
 
@@ -57,5 +57,6 @@ def import_upload(
         format=format,
         max_bytes=max_bytes,
     )
+    invalidate(user_id)
     out: dict[str, Any] = result.to_dict()
     return out
