@@ -61,7 +61,9 @@ def load_transactions_frame(
         except InvalidOperation as exc:
             raise InputError(f"row {i + 2}: field 'amount' is not a number: {raw!r}") from exc
     frame["p_amount"] = amounts
-    frame["p_payee"] = frame["payee"].map(normalize_payee)
+    # Payees repeat a lot: normalise each distinct one once.
+    distinct = {p: normalize_payee(p) for p in frame["payee"].unique()}
+    frame["p_payee"] = frame["payee"].map(distinct)
 
     inserted_before = _count(engine)
     user_ids: dict[str, int] = {}
