@@ -284,6 +284,11 @@ class FincastClient:
         out: dict[str, Any] = self._json("GET", f"/api/models/{model_id}")
         return out
 
+    def monthly(self) -> dict[str, Any]:
+        """Complete months of income, category spending and savings (``data``, ``count``)."""
+        out: dict[str, Any] = self._json("GET", "/api/insights/monthly")
+        return out
+
     def predict_expense(
         self, monthly_data: list[dict[str, Any]] | None = None, confidence_level: float = 0.95
     ) -> dict[str, Any]:

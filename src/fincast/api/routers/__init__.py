@@ -14,6 +14,7 @@ from fincast.api.routers import (
     goals,
     health,
     imports,
+    insights,
     predictions,
     rules,
     transactions,
@@ -32,5 +33,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     goals.router,
     debts.router,
     predictions.router,
+    insights.router,
     export.router,
 )

@@ -1,0 +1,123 @@
+"""The Quick start's main job end to end: `fincast run` + a real browser on the dashboard."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.e2e
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _need_browser() -> None:
+    if not CHROMIUM.exists():
+        msg = "Chromium not installed at /usr/bin/chromium (apt-get install -y chromium)"
+        if os.environ.get("FINCAST_TEST_REQUIRE_BROWSER") == "1":
+            pytest.fail(msg, pytrace=False)
+        pytest.skip(msg)
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory):
+    _need_browser()
+    data_dir = tmp_path_factory.mktemp("run")
+    api_port, dash_port = _free_port(), _free_port()
+    env = {
+        **os.environ,
+        "FINCAST_DATA_DIR": str(data_dir),
+        "FINCAST_ENV": "development",
+        "FINCAST_CORS_ORIGINS": f'["http://127.0.0.1:{dash_port}"]',
+    }
+    env.pop("FINCAST_DATABASE_URL", None)
+    log = (data_dir / "run.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fincast.cli.main",
+            "run",
+            "--api-port",
+            str(api_port),
+            "--dashboard-port",
+            str(dash_port),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    api, dash = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{dash_port}"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"fincast run exited: {(data_dir / 'run.log').read_text()[-2000:]}")
+        if "Dashboard" in (data_dir / "run.log").read_text(errors="replace"):
+            break
+        time.sleep(1)
+    else:
+        proc.kill()
+        pytest.fail(f"fincast run did not start: {(data_dir / 'run.log').read_text()[-2000:]}")
+    yield api, dash, data_dir
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+    log.close()
+
+
+def test_run_prints_urls_and_the_api_serves_demo_data(running) -> None:
+    api, dash, data_dir = running
+    out = (data_dir / "run.log").read_text()
+    assert api in out and dash in out and "demo@fincast.local" in out
+    assert httpx.get(f"{api}/readyz", timeout=10).status_code == 200
+    assert httpx.get(f"{api}/api/transactions", timeout=10).status_code == 401
+
+
+def test_dashboard_signs_in_and_shows_history_and_forecast(running, tmp_path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    _api, dash, _ = running
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(dash, wait_until="domcontentloaded")
+            expect(page.get_by_text("signed in as demo@fincast.local")).to_be_visible(
+                timeout=90_000
+            )
+            expect(page.get_by_text("Income, spending and savings per month")).to_be_visible(
+                timeout=60_000
+            )
+            page.get_by_role("tab", name="Forecast").click()
+            expect(page.get_by_text("Next month's spending")).to_be_visible(timeout=120_000)
+            expect(page.get_by_text("% range:")).to_be_visible(timeout=60_000)
+            expect(page.get_by_text("Savings trajectory")).to_be_visible(timeout=120_000)
+            page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+            page.get_by_role("tab", name="Transactions").click()
+            expect(page.get_by_text("transactions match")).to_be_visible(timeout=60_000)
+        finally:
+            browser.close()
