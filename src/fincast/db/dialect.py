@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Insert, Table, insert
@@ -54,3 +55,21 @@ def bulk_insert_ignore_tuples(
     verb = "INSERT OR IGNORE" if name == "sqlite" else "INSERT IGNORE"
     sql = f"{verb} INTO {table.name} ({cols}) VALUES ({marks})"
     conn.exec_driver_sql(sql, list(rows))
+
+
+@contextmanager
+def bulk_write_session(conn: Connection, cache_mib: int = 512) -> Iterator[None]:
+    """Give a SQLite connection a large page cache while it bulk-writes.
+
+    Fingerprint keys are random, so index inserts touch pages all over the B-tree; with the
+    default 2 MiB cache SQLite re-reads them from disk for every row.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    previous = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size={-1024 * int(cache_mib)}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(previous or -2000)}")

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from fincast.db.dialect import bulk_insert_ignore_tuples
+from fincast.db.dialect import bulk_insert_ignore_tuples, bulk_write_session
 from fincast.db.engine import session_scope
 from fincast.errors import InputError
 from fincast.ledger import service
@@ -115,7 +115,7 @@ def load_transactions_frame(
             strict=True,
         )
     ]
-    with engine.begin() as conn:
+    with engine.begin() as conn, bulk_write_session(conn):
         for start in range(0, total, CHUNK):
             part = frame.iloc[start : start + CHUNK]
             rows = [
