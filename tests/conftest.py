@@ -16,7 +16,11 @@ from fincast.db import migrate
 from fincast.db.base import Base
 from tests.support.databases import BACKENDS, isolated_engine
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# ../shared/data beside the checkout, or wherever FINCAST_SHARED_DATA points (CI clones elsewhere).
+SHARED_DATA = Path(
+    os.environ.get("FINCAST_SHARED_DATA")
+    or Path(__file__).resolve().parents[1].parent / "shared" / "data"
+)
 
 
 @pytest.fixture(scope="session")
