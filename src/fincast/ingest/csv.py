@@ -26,6 +26,7 @@ from fincast.ingest.values import AmountFormat, DateColumn
 SAMPLE_BYTES = 64 * 1024
 _ZERO = Decimal(0)
 HEADER_SEARCH_ROWS = 30
+_CACHE_LIMIT = 100_000
 DELIMITERS = (",", ";", "\t", "|")
 _DEBIT_WORDS = frozenset({"debit", "dr", "d", "withdrawal", "out", "soll", "s", "charge"})
 _CREDIT_WORDS = frozenset({"credit", "cr", "c", "deposit", "in", "haben", "h", "payment"})
@@ -255,8 +256,13 @@ class CsvReader:
         needed = max(c for c in (c_date, c_amount, c_debit, c_credit) if c is not None)
         unescape = mapping.html_unescape
         header_at = plan["header_at"]
+        # A statement repeats a few thousand amounts and payees a million times: each
+        # distinct amount cell is parsed once, each distinct text cell squashed once.
+        parsed_amounts: dict[str, Decimal | None] = {}
+        squashed: dict[str | None, str | None] = {}
+        amount_name = mapping.amount or "amount"
         for n, (line, row) in enumerate(rows):
-            if n <= header_at or not any(cell.strip() for cell in row):
+            if n <= header_at or not "".join(row).strip():
                 continue
             if len(row) <= needed:
                 raise ParseError(
@@ -267,7 +273,14 @@ class CsvReader:
                 )
             raw_date = row[c_date].strip()
             if c_amount is not None:
-                amount = amounts.parse(row[c_amount], line, mapping.amount or "amount")
+                cell = row[c_amount]
+                if cell in parsed_amounts:
+                    amount = parsed_amounts[cell]
+                else:
+                    amount = amounts.parse(cell, line, amount_name)
+                    if len(parsed_amounts) >= _CACHE_LIMIT:
+                        parsed_amounts.clear()
+                    parsed_amounts[cell] = amount
             else:
                 debit = (
                     amounts.parse(row[c_debit], line, mapping.debit or "debit")
@@ -318,11 +331,21 @@ class CsvReader:
                 desc = _unhtml(desc)
             ext = row[c_ext].strip() if c_ext is not None and c_ext < len(row) else ""
             cur = row[c_cur].strip().upper() if c_cur is not None and c_cur < len(row) else ""
+            if len(squashed) >= _CACHE_LIMIT:
+                squashed.clear()
+            if payee in squashed:
+                payee_text = squashed[payee]
+            else:
+                payee_text = squashed[payee] = squash(payee)
+            if desc in squashed:
+                desc_text = squashed[desc]
+            else:
+                desc_text = squashed[desc] = squash(desc)
             yield ParsedTransaction(
                 date=dates[raw_date],
                 amount=amount,
-                payee=squash(payee),
-                description=squash(desc),
+                payee=payee_text,
+                description=desc_text,
                 external_id=ext or None,
                 currency=cur if len(cur) == 3 and cur.isalpha() else self.default_currency,
                 line=line,

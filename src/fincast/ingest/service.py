@@ -10,11 +10,12 @@ index, and rows whose fingerprint exists are skipped by the database's insert-or
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import re
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -40,7 +41,7 @@ from fincast.ingest.ofx import parse_ofx
 from fincast.ingest.qif import parse_qif
 from fincast.ingest.rows import ParsedTransaction, ParseReport, canonical_format
 from fincast.ledger import service as ledger
-from fincast.ledger.fingerprint import content_fingerprint, external_fingerprint, normalize_payee
+from fincast.ledger.fingerprint import external_fingerprint, normalize_payee
 from fincast.ledger.models import ImportBatch, ImportStatus, Transaction, utcnow
 
 INSERT_CHUNK = 10_000
@@ -62,6 +63,7 @@ COLUMNS: tuple[str, ...] = (
     "created_at",
 )
 _CENT = Decimal("0.01")
+_sha256 = hashlib.sha256
 _MAX_AMOUNT = Decimal(10) ** 16
 _TX = cast(Table, Transaction.__table__)
 _BATCHES = cast(Table, ImportBatch.__table__)
@@ -183,7 +185,15 @@ def _keywords(text: str) -> tuple[str | None, str | None]:
 
 
 class _RowBuilder:
-    """Turns parsed transactions into ``transactions`` rows for one account and batch."""
+    """Turns parsed transactions into ``transactions`` rows for one account and batch.
+
+    Bank files repeat themselves: a million rows hold a few thousand payees, amounts and
+    dates. So everything derived from one of them alone (normalised payee, rounded amount,
+    ISO date, category) is computed once per distinct value and looked up afterwards; only the
+    fingerprint (which carries the occurrence index) is computed per row.
+    """
+
+    _CACHE_LIMIT = 200_000
 
     def __init__(
         self,
@@ -204,6 +214,15 @@ class _RowBuilder:
         self.occurrences: dict[int, int] = {}
         self.now = utcnow()
         self.count = 0
+        self._prefix = f"c|{account_id}|"
+        # Categories depend on the amount only through its sign, unless a rule has a range.
+        self._by_amount = any(
+            r.amount_min is not None or r.amount_max is not None for r in categorizer.rules
+        )
+        self._amounts: dict[Decimal, tuple[Decimal, str]] = {}
+        self._texts: dict[tuple[str | None, str | None], tuple[str | None, str, str | None]] = {}
+        self._dates: dict[Any, str] = {}
+        self._categories: dict[tuple[Any, ...], tuple[int | None, str | None]] = {}
 
     def _category(
         self, amount: Decimal, payee: str | None, description: str | None
@@ -217,30 +236,65 @@ class _RowBuilder:
             return cat.category_ids[slug], "import"
         return None, None
 
-    def build(self, p: ParsedTransaction) -> tuple[Any, ...]:
-        """One insertable row for ``p``, its values in :data:`COLUMNS` order."""
-        amount = p.amount.quantize(_CENT, rounding=ROUND_HALF_UP)
+    def _amount(self, raw: Decimal, line: int | None) -> tuple[Decimal, str]:
+        amount = raw.quantize(_CENT, rounding=ROUND_HALF_UP)
         if abs(amount) >= _MAX_AMOUNT:
             raise ParseError(
                 "amount is too large",
                 file=self.filename,
-                line=p.line,
+                line=line,
                 field="amount",
-                value=p.amount,
+                value=raw,
             )
-        payee_raw = squash(p.payee or p.description, 255)
+        if len(self._amounts) >= self._CACHE_LIMIT:
+            self._amounts.clear()
+        out = self._amounts[raw] = (amount, f"{amount:.2f}")
+        return out
+
+    def _texts_of(
+        self, payee: str | None, description: str | None
+    ) -> tuple[str | None, str, str | None]:
+        payee_raw = squash(payee or description, 255)
         payee_norm = _norm(payee_raw) if payee_raw else ""
-        description = squash(p.description, 500)
+        if len(self._texts) >= self._CACHE_LIMIT:
+            self._texts.clear()
+        out = self._texts[(payee, description)] = (
+            payee_raw,
+            payee_norm,
+            squash(description, 500),
+        )
+        return out
+
+    def build(self, p: ParsedTransaction) -> tuple[Any, ...]:
+        """One insertable row for ``p``, its values in :data:`COLUMNS` order."""
+        cached = self._amounts.get(p.amount)
+        amount, amount_text = cached if cached is not None else self._amount(p.amount, p.line)
+        texts = self._texts.get((p.payee, p.description))
+        if texts is None:
+            texts = self._texts_of(p.payee, p.description)
+        payee_raw, payee_norm, description = texts
         ext = (p.external_id or "").strip()[:255] or None
         if ext is not None:
             fingerprint = external_fingerprint(self.account_id, ext)
         else:
+            # Same key and text as content_fingerprint(), with the ISO date looked up.
             key = hash((p.date, amount, payee_norm))
             occ = self.occurrences.get(key, 0)
             self.occurrences[key] = occ + 1
-            fingerprint = content_fingerprint(self.account_id, p.date, amount, payee_norm, occ)
+            iso = self._dates.get(p.date)
+            if iso is None:
+                iso = self._dates[p.date] = p.date.isoformat()
+            fingerprint = _sha256(
+                f"{self._prefix}{iso}|{amount_text}|{payee_norm}|{occ}".encode()
+            ).hexdigest()
         currency = p.currency if p.currency and len(p.currency) == 3 else self.currency
-        category_id, source = self._category(amount, payee_raw, description)
+        ckey = (payee_raw, description, amount if self._by_amount else amount > 0)
+        category = self._categories.get(ckey)
+        if category is None:
+            category = self._category(amount, payee_raw, description)
+            if len(self._categories) >= self._CACHE_LIMIT:
+                self._categories.clear()
+            self._categories[ckey] = category
         self.count += 1
         return (
             self.user_id,
@@ -252,8 +306,8 @@ class _RowBuilder:
             payee_norm[:255] or None,
             p.description,
             description,
-            category_id,
-            source,
+            category[0],
+            category[1],
             ext,
             fingerprint,
             self.batch_id,
@@ -295,15 +349,32 @@ def _record_failure(
         return None
 
 
+def _copy_text(value: Any) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_STAGE = "fincast_import_stage"
+
+
 class _Writer:
     """Insert-or-ignore of many rows with the dialect's fastest bulk path.
 
     The statement is fincast's portable ``insert_ignore_stmt``, compiled once. Rows are
-    converted with the column types' own bind processors (as SQLAlchemy would) and handed to
-    the driver in bulk: ``executemany`` on SQLite and PyMySQL (which folds it into multi-row
-    INSERTs), ``execute_values`` on psycopg2. SQLAlchemy's per-row parameter handling for
-    ``executemany`` costs as much as SQLite's own insert work, hence this path; any other
-    driver uses the plain Core ``insert_ignore``.
+    converted with the column types' own bind processors (as SQLAlchemy would, each distinct
+    value once) and handed to the driver in bulk: ``executemany`` on SQLite and PyMySQL (which
+    folds it into multi-row INSERTs). On psycopg2 each chunk is ``COPY``-ed into a temporary
+    staging table (dropped at commit) and moved with one ``INSERT ... SELECT ... ON CONFLICT
+    DO NOTHING`` in file order. SQLAlchemy's per-row parameter handling for ``executemany``
+    costs as much as SQLite's own insert work, hence this path; any other driver uses the
+    plain Core ``insert_ignore``.
     """
 
     def __init__(self, conn: Connection) -> None:
@@ -315,24 +386,29 @@ class _Writer:
             order = list(compiled.positiontup)
         else:
             order = re.findall(r"%\((\w+)\)s", self.sql)
-        self.fast = sorted(order) == sorted(COLUMNS) and dialect.driver in {
+        self.driver = dialect.driver
+        self.fast = sorted(order) == sorted(COLUMNS) and self.driver in {
             "pysqlite",
             "pymysql",
             "psycopg2",
         }
-        self.driver = dialect.driver
         index = [COLUMNS.index(name) for name in order] if self.fast else []
         self.reorder = itemgetter(*index) if index else None
-        procs = []
+        self.in_order = order == list(COLUMNS)
+        procs: list[tuple[int, Callable[[Any], Any], dict[Any, Any]]] = []
         for name in COLUMNS:
             proc = _TX.c[name].type.bind_processor(dialect)
             if proc is not None and name != "category_source":
-                procs.append((COLUMNS.index(name), proc))
+                procs.append((COLUMNS.index(name), proc, {}))
+        if self.driver == "pysqlite":
+            # What sqlite3's default date and datetime adapters do, once per distinct value.
+            for name in ("posted_date", "created_at"):
+                if _TX.c[name].type.bind_processor(dialect) is None:
+                    procs.append((COLUMNS.index(name), _sqlite_adapt, {}))
         self.processors = procs
         if self.driver == "pymysql" and compiled.positiontup is None:
             self.sql = re.sub(r"%\(\w+\)s", "%s", self.sql)
-        if self.driver == "psycopg2":
-            self.sql = re.sub(r"VALUES\s*\((?:[^()]|\([^()]*\))*\)", "VALUES %s", self.sql, count=1)
+        self.staged = False
 
     def write(self, rows: list[tuple[Any, ...]]) -> None:
         """Insert ``rows`` (in :data:`COLUMNS` order), skipping duplicate fingerprints."""
@@ -341,27 +417,66 @@ class _Writer:
         if not self.fast or self.reorder is None:
             insert_ignore(self.conn, _TX, [dict(zip(COLUMNS, r, strict=True)) for r in rows])
             return
+        if self.driver == "psycopg2":
+            self._copy(rows)
+            return
         if self.processors:
             converted = []
             for row in rows:
                 values = list(row)
-                for i, proc in self.processors:
-                    if values[i] is not None:
-                        values[i] = proc(values[i])
-                converted.append(values)
-            rows = converted  # type: ignore[assignment]
+                for i, proc, memo in self.processors:
+                    value = values[i]
+                    if value is not None:
+                        out = memo.get(value, _MISSING)
+                        if out is _MISSING:
+                            if len(memo) >= 100_000:
+                                memo.clear()
+                            out = memo[value] = proc(value)
+                        values[i] = out
+                converted.append(tuple(values) if self.in_order else self.reorder(values))
+            self.conn.exec_driver_sql(self.sql, converted)
+            return
         reorder = self.reorder
-        params = [reorder(r) for r in rows]
-        if self.driver == "psycopg2":
-            from psycopg2.extras import execute_values
+        self.conn.exec_driver_sql(self.sql, rows if self.in_order else [reorder(r) for r in rows])
 
-            cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            try:
-                execute_values(cursor, self.sql, params, page_size=1000)
-            finally:
-                cursor.close()
-        else:
-            self.conn.exec_driver_sql(self.sql, params)
+    def _copy(self, rows: list[tuple[Any, ...]]) -> None:
+        quote = self.conn.dialect.identifier_preparer.quote
+        target = self.conn.dialect.identifier_preparer.format_table(_TX)
+        cols = ", ".join(quote(c) for c in COLUMNS)
+        cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            if not self.staged:
+                cursor.execute(
+                    f"CREATE TEMPORARY TABLE {_STAGE} ON COMMIT DROP AS "  # noqa: S608
+                    f"SELECT {cols} FROM {target} WITH NO DATA"
+                )
+                cursor.execute(f"ALTER TABLE {_STAGE} ADD COLUMN fincast_ord BIGSERIAL")
+                self.staged = True
+            else:
+                cursor.execute(f"TRUNCATE {_STAGE}")
+            text = _copy_text
+            buf = io.StringIO()
+            buf.writelines("\t".join([text(v) for v in row]) + "\n" for row in rows)
+            buf.seek(0)
+            cursor.copy_expert(f"COPY {_STAGE} ({cols}) FROM STDIN", buf)
+            cursor.execute(
+                f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {_STAGE} "  # noqa: S608
+                "ORDER BY fincast_ord ON CONFLICT DO NOTHING"
+            )
+        finally:
+            cursor.close()
+
+
+_MISSING = object()
+
+
+def _sqlite_adapt(value: Any) -> Any:
+    """What sqlite3's default adapters make of dates and datetimes."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 def _insert_rows(conn: Connection, rows: Iterator[ParsedTransaction], builder: _RowBuilder) -> int:

@@ -202,37 +202,49 @@ class AmountFormat:
         self.default = default
         self.votes = {".": 0, ",": 0}
         self._vote_sample: dict[str, tuple[int, str, str]] = {}
+        self._seen: dict[str, str | None] = {}
 
     def observe(self, raw: str, line: int, field: str) -> None:
         """Count which decimal separator ``raw`` implies (if it implies one)."""
         if self.decimal is not None:
             return
-        raw = raw.strip()
+        if raw in self._seen:
+            sep = self._seen[raw]
+        else:
+            sep = self._vote(raw.strip())
+            if len(self._seen) >= 100_000:
+                self._seen.clear()
+            self._seen[raw] = sep
+        if sep is not None:
+            self.votes[sep] += 1
+            if sep not in self._vote_sample:
+                self._vote_sample[sep] = (line, field, raw.strip())
+
+    @staticmethod
+    def _vote(raw: str) -> str | None:
+        """The decimal separator the (stripped) amount ``raw`` implies, if any."""
         if not raw or _PLAIN_INTEGER.fullmatch(raw):
-            return
+            return None
         if _PLAIN_DOT_DECIMAL.fullmatch(raw):
-            self.votes["."] += 1
-            self._vote_sample.setdefault(".", (line, field, raw))
-            return
+            return "."
         parts = _split_amount(raw)
         if parts is None:
-            return  # reported with its line when parsed
+            return None  # reported with its line when parsed
         num = parts[1].translate(_THOUSANDS_SPACES)
         dot, comma = num.rfind("."), num.rfind(",")
         if dot >= 0 and comma >= 0:
             sep = "." if dot > comma else ","
         elif comma >= 0:
             if _AMBIGUOUS[","].fullmatch(num):
-                return
+                return None
             sep = ","
         elif dot >= 0:
             if _AMBIGUOUS["."].fullmatch(num):
-                return
+                return None
             sep = "."
         else:
-            return
-        self.votes[sep] += 1
-        self._vote_sample.setdefault(sep, (line, field, raw))
+            return None
+        return sep
 
     def decide(self) -> str:
         """The decimal separator for this file; a file voting for both is an error."""

@@ -1,0 +1,97 @@
+"""The row builder's per-distinct-value caches give exactly the uncached results."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
+from fincast.ingest._text import squash
+from fincast.ingest.categorize import Categorizer, _Rule
+from fincast.ingest.rows import ParsedTransaction
+from fincast.ingest.service import _copy_text, _RowBuilder
+from fincast.ledger.fingerprint import content_fingerprint, external_fingerprint, normalize_payee
+
+_CATS = {"shopping": 1, "dining": 2, "income": 3, "groceries": 4}
+
+
+def _builder(rules: list[_Rule]) -> _RowBuilder:
+    return _RowBuilder(
+        user_id=1,
+        account_id=7,
+        batch_id=3,
+        currency="EUR",
+        categorizer=Categorizer(rules, dict(_CATS)),
+        filename="f.csv",
+    )
+
+
+def _rows() -> list[ParsedTransaction]:
+    day = dt.date(2024, 5, 1)
+    return [
+        ParsedTransaction(day, Decimal("-5.005"), "Lidl  #12", None),
+        ParsedTransaction(day, Decimal("-5.01"), "LIDL #12", None),
+        ParsedTransaction(day, Decimal("-5.005"), "Lidl  #12", None),
+        ParsedTransaction(day, Decimal("-500"), "Lidl  #12", None),
+        ParsedTransaction(day, Decimal("12.5"), "Lidl  #12", "refund"),
+        ParsedTransaction(day, Decimal("-3"), None, "Card  Diner 4711"),
+        ParsedTransaction(day, Decimal("2500"), "ACME", "salary", currency="usd"),
+        ParsedTransaction(day, Decimal("-1"), "X", None, external_id=" ab1 "),
+    ]
+
+
+def test_fingerprints_and_categories_match_the_uncached_computation() -> None:
+    ranged = _Rule(
+        id=1,
+        category_id=2,
+        account_id=None,
+        contains="lidl",
+        pattern=None,
+        amount_min=Decimal("-100"),
+        amount_max=None,
+    )
+    plain = _Rule(
+        id=2,
+        category_id=1,
+        account_id=7,
+        contains=None,
+        pattern=re.compile("diner", re.IGNORECASE),
+        amount_min=None,
+        amount_max=None,
+    )
+    for rules in ([], [ranged, plain]):
+        builder = _builder(rules)
+        reference = Categorizer(rules, dict(_CATS))
+        seen: dict[tuple[object, ...], int] = {}
+        for p in _rows():
+            row = builder.build(p)
+            amount = p.amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            payee_raw = squash(p.payee or p.description, 255)
+            norm = normalize_payee(payee_raw)
+            desc = squash(p.description, 500)
+            if p.external_id:
+                fp = external_fingerprint(7, p.external_id.strip())
+            else:
+                key = (p.date, amount, norm)
+                occ = seen.get(key, 0)
+                seen[key] = occ + 1
+                fp = content_fingerprint(7, p.date, amount, norm, occ)
+            assert row[3] == amount
+            assert row[5] == payee_raw
+            assert row[6] == (norm or None)
+            assert row[8] == desc
+            assert row[12] == fp
+            assert (row[9], row[10]) == reference.categorize(7, amount, payee_raw, desc)
+        # The amount range decides between the first Lidl rows and the -500 one.
+        if rules:
+            cats = [builder.build(p)[9] for p in _rows()[:4]]
+            assert cats[:3] == [2, 2, 2]
+            assert cats[3] != 2
+
+
+def test_copy_text_escapes_the_copy_format() -> None:
+    assert _copy_text(None) == "\\N"
+    assert _copy_text("a\tb\\c\nd\re") == "a\\tb\\\\c\\nd\\re"
+    assert _copy_text(dt.date(2024, 1, 2)) == "2024-01-02"
+    assert _copy_text(Decimal("-5.00")) == "-5.00"
+    assert _copy_text(12) == "12"
