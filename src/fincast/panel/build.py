@@ -55,6 +55,8 @@ def build_panel(
     if engine.dialect.name == "sqlite":
         # Dates are stored as ISO text; slicing beats two strftime calls per row.
         month_key = func.substr(t.c.posted_date, 1, 7).label("ym")
+    elif engine.dialect.name == "postgresql":
+        month_key = func.date_trunc("month", t.c.posted_date).label("ym")
     else:
         month_key = (
             func.extract("year", t.c.posted_date) * 100 + func.extract("month", t.c.posted_date)
@@ -74,14 +76,18 @@ def build_panel(
         ids = sorted(set(user_ids))
         stmt = stmt.where(t.c.user_id.in_(ids))
         cats = cats.where(c.c.user_id.in_(ids))
-    with engine.connect() as conn:
+    with engine.connect() as conn, conn.begin():
+        if engine.dialect.name == "postgresql":
+            # Keep the hash aggregate in memory instead of spilling to disk (4 MB default).
+            conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
         sums = pd.DataFrame(
             conn.execute(stmt).all(),
             columns=["user_id", "ym", "category_id", "outflow", "total"],
         )
         categories = pd.DataFrame(conn.execute(cats).all(), columns=["category_id", "kind", "slug"])
-    if sums["ym"].dtype == object and isinstance(sums["ym"].iloc[0] if len(sums) else 0, str):
-        months = pd.to_datetime(sums["ym"], format="%Y-%m")
+    first = sums["ym"].iloc[0] if len(sums) else 0
+    if isinstance(first, str | dt.date):
+        months = pd.to_datetime(sums["ym"], format="%Y-%m" if isinstance(first, str) else None)
         sums["yr"], sums["mo"] = months.dt.year, months.dt.month
     else:
         ym = sums["ym"].astype(float).astype(int)
