@@ -27,7 +27,7 @@ from typing import IO, Any, BinaryIO, cast
 from sqlalchemy import Connection, Engine, Table, func, insert, select, update
 
 from fincast.config import get_settings
-from fincast.db.dialect import insert_ignore, insert_ignore_stmt
+from fincast.db.dialect import bulk_write_session, insert_ignore, insert_ignore_stmt
 from fincast.db.engine import session_scope
 from fincast.errors import EmptyImportError, FileTooLargeError, FincastError, ParseError
 from fincast.ingest._text import squash
@@ -492,20 +492,6 @@ def _insert_rows(conn: Connection, rows: Iterator[ParsedTransaction], builder: _
     return builder.count
 
 
-@contextmanager
-def _bulk_session(conn: Connection) -> Iterator[None]:
-    """Give a SQLite connection a larger page cache for the import (random fingerprint keys)."""
-    if conn.dialect.name != "sqlite":
-        yield
-        return
-    previous = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    conn.exec_driver_sql("PRAGMA cache_size=-131072")
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size={int(previous or -2000)}")
-
-
 def import_file(
     engine: Engine,
     *,
@@ -620,7 +606,7 @@ def _import(
             default_currency=currency,
             report=report,
         )
-        with _bulk_session(conn):
+        with bulk_write_session(conn, cache_mib=128):
             n_rows = _insert_rows(conn, rows, builder)
         if n_rows == 0:
             raise EmptyImportError(f"{filename}: no transactions in this {fmt.upper()} file")
