@@ -2,14 +2,14 @@
 
 Baselines: seasonal naive, naive, AutoETS, AutoTheta and the source document's random forest.
 
-Datasets: M1 monthly (real, ``../shared/data/forecasting``) and a synthetic household
-panel (``fincast.synth`` when available, else a small built-in generator). Scenarios follow
+Datasets: M1 monthly (real, ``../shared/data/forecasting``), ``households`` (60 households
+from ``fincast.synth``: income, expense, savings and every active category) and ``builtin``
+(a small stand-alone generator of 7 series per household, used for the first runs). Scenarios follow
 EVALUATION.md: full history h=18, last 24 months h=12, last 12 months h=1.
 """
 
 from __future__ import annotations
 
-import importlib
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -99,20 +99,37 @@ def builtin_households(n_households: int = 60, n_months: int = 60, seed: int = 7
     return pd.concat(rows, ignore_index=True)
 
 
-def synthetic_panel(limit: int | None = None) -> tuple[pd.DataFrame, str]:
-    """Household panel from ``fincast.synth`` if it exists, else the built-in generator."""
-    try:
-        synth_generate = importlib.import_module("fincast.synth.generate")
-        panel = synth_generate.monthly_panel()
-        source = "fincast.synth"
-    except (ImportError, AttributeError, TypeError):
-        panel = builtin_households()
-        source = "built-in generator (fincast.synth.generate not available)"
-    panel = validate_long_frame(panel)
+def household_panel(
+    n_households: int = 60, n_months: int = 60, seed: int = 7, limit: int | None = None
+) -> pd.DataFrame:
+    """Long panel of ``fincast.synth`` households: income, expense, savings, each category."""
+    from fincast.synth import generate_households
+
+    monthly = generate_households(n_users=n_households, n_months=n_months, seed=seed).monthly
+    long = monthly.melt(id_vars=["user_id", "year_month"], var_name="series", value_name=Y)
+    long = long.assign(
+        **{
+            UID: long["user_id"].astype(str) + "/" + long["series"].astype(str),
+            DS: pd.to_datetime(long["year_month"].astype(str), format="%Y-%m"),
+            Y: long[Y].astype(float),
+        }
+    )[[UID, DS, Y]]
+    # A category a household never spends on is not a series worth forecasting.
+    active = long.groupby(UID)[Y].transform(lambda v: (v != 0).any())
+    panel = validate_long_frame(long[active])
     if limit:
         keep = panel[UID].drop_duplicates().iloc[:limit]
         panel = panel[panel[UID].isin(keep)]
-    return panel.reset_index(drop=True), source
+    return panel.reset_index(drop=True)
+
+
+def builtin_panel(limit: int | None = None) -> pd.DataFrame:
+    """The small built-in household generator's panel (the first recorded synthetic runs)."""
+    panel = validate_long_frame(builtin_households())
+    if limit:
+        keep = panel[UID].drop_duplicates().iloc[:limit]
+        panel = panel[panel[UID].isin(keep)]
+    return panel.reset_index(drop=True)
 
 
 def split_scenario(
@@ -222,6 +239,12 @@ def run_comparison(
     return pd.concat(rows)
 
 
+DATASETS = {
+    "households": lambda limit: household_panel(limit=limit),
+    "builtin": builtin_panel,
+}
+
+
 def run_benchmark(
     dataset: str = "m1",
     scenarios: Sequence[str] = ("full", "last24", "last12"),
@@ -234,11 +257,11 @@ def run_benchmark(
         raw = pd.read_csv(M1_PATH, usecols=["series_id", "split"])
         n_test = raw[raw["split"] == "test"].groupby("series_id").size().max()
         hist, fut = holdout(frame, int(n_test))
-    elif dataset == "synthetic":
-        frame, _ = synthetic_panel(limit)
+    elif dataset in DATASETS:
+        frame = DATASETS[dataset](limit)
         hist, fut = holdout(frame, 18)
     else:
-        raise InputError(f"unknown dataset {dataset!r}; use 'm1' or 'synthetic'")
+        raise InputError(f"unknown dataset {dataset!r}; use one of {['m1', *DATASETS]}")
     out = {}
     for name in scenarios:
         if name not in SCENARIOS:

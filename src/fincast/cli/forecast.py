@@ -201,7 +201,9 @@ def predict_cmd(
 
 @benchmark_app.command("forecast")
 def benchmark_forecast(
-    dataset: list[str] = typer.Option(["m1", "synthetic"], "--dataset", help="m1|synthetic"),
+    dataset: list[str] = typer.Option(
+        ["m1", "households"], "--dataset", help="m1|households|builtin"
+    ),
     scenario: list[str] = typer.Option(["full", "last24", "last12"], "--scenario"),
     limit: int | None = typer.Option(None, "--limit", help="First N series only."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
