@@ -34,6 +34,10 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes], what: str, timeout: floa
     raise FincastError(f"the {what} did not answer at {url} within {timeout:.0f} s")
 
 
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(
     host: str = typer.Option("127.0.0.1", help="Interface for the API and the dashboard."),
     api_port: int = typer.Option(8000, help="API port."),
@@ -45,6 +49,10 @@ def run(
     ),
 ) -> None:
     """Migrate the database, load demo data once, start the API and dashboard, print URLs."""
+    # Stop cleanly on SIGTERM (service managers) as on Ctrl-C, also when started in the
+    # background where the shell leaves SIGINT ignored.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     settings = get_settings()
     console.print(f"database: {settings.resolved_database_url}")
     engine = migrated_engine()
