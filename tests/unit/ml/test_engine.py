@@ -14,7 +14,7 @@ def _split(panel: pd.DataFrame, h: int) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def test_conformal_intervals_are_near_nominal_on_unseen_data():
-    from tests.unit.ml.conftest import make_panel
+    from tests.support.panels import make_panel
 
     panel = make_panel(n_series=150, n_months=30, seed=3)
     hist, test = _split(panel, 3)
