@@ -14,8 +14,8 @@ from fincast.ledger import service
 from fincast.ledger.bulk import load_transactions_frame
 from fincast.ledger.household import MINT_CATEGORY_MAP, read_mint_csv
 from fincast.ledger.models import Transaction
-from fincast.ledger.taxonomy import CATEGORY_BY_SLUG, DEFAULT_CATEGORIES
 from fincast.panel import build_panel, panel_to_monthly_wide
+from fincast.taxonomy import CATEGORY_BY_SLUG, DEFAULT_CATEGORIES
 
 
 def _tx(rows):

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, Table, bindparam, or_, select, update
 from fincast.ledger import service as ledger
 from fincast.ledger.fingerprint import normalize_payee
 from fincast.ledger.models import CategorizationRule, CategorySource, Transaction
-from fincast.ledger.taxonomy import CATEGORY_BY_SLUG, CategoryKind
+from fincast.taxonomy import CATEGORY_BY_SLUG, CategoryKind
 
 PAIR_WINDOW_DAYS = 3
 _TX = cast(Table, Transaction.__table__)

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fincast.db.base import Base
-from fincast.ledger.taxonomy import CategoryKind
+from fincast.taxonomy import CategoryKind
 
 MONEY = Numeric(18, 2, asdecimal=True)
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from fincast.errors import ConflictError, InputError, NotFoundError
 from fincast.ledger.models import Account, AccountType, Category, User
-from fincast.ledger.taxonomy import DEFAULT_CATEGORIES
+from fincast.taxonomy import DEFAULT_CATEGORIES
 
 
 def seed_categories(session: Session, user_id: int) -> list[Category]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from fincast.ledger.taxonomy import DEFAULT_CATEGORIES, CategoryKind
+from fincast.taxonomy import DEFAULT_CATEGORIES, CategoryKind
 
 CURRENCY = "USD"
 

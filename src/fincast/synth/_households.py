@@ -17,11 +17,11 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from fincast.errors import InputError
-from fincast.ledger.taxonomy import CATEGORY_BY_SLUG, CategoryKind
 from fincast.synth import _frames
 from fincast.synth._calendar import MAX_MONTHS, month_grid
 from fincast.synth._frames import GroundTruth
 from fincast.synth._simulate import STEPS, Simulation
+from fincast.taxonomy import CATEGORY_BY_SLUG, CategoryKind
 
 MAX_USERS = 10_000_000
 GENERATION_STEPS: tuple[str, ...] = (*STEPS, "assemble")

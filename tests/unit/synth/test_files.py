@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fincast.ledger.taxonomy import CATEGORY_BY_SLUG, EXPENSE_SLUGS, CategoryKind
 from fincast.synth import (
     FILES,
     MONTHLY_COLUMNS,
@@ -19,6 +18,7 @@ from fincast.synth import (
     read_ground_truth,
     write_households,
 )
+from fincast.taxonomy import CATEGORY_BY_SLUG, EXPENSE_SLUGS, CategoryKind
 from tests.unit.synth.conftest import MONTHS, USERS, Written, cents
 
 ACCOUNT_TYPES = {"checking", "savings", "credit_card", "cash", "loan", "investment"}

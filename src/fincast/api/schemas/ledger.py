@@ -22,7 +22,7 @@ from fincast.api.schemas.common import (
     Timestamp,
 )
 from fincast.ledger.models import AccountType, CategorySource, ImportStatus
-from fincast.ledger.taxonomy import CategoryKind
+from fincast.taxonomy import CategoryKind
 
 Priority = Field(default=100, ge=0, le=1_000_000)
 
