@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from fincast.api import create_app
 from fincast.config import Settings
 from fincast.services import auth as auth_service
-from fincast.services import forecasting
+from fincast.services.forecasting.cache import CACHE
 from tests.api.client import ApiClient
 from tests.conftest import _truncate
 
@@ -77,7 +77,7 @@ def module_engine(migrated_engine: Engine) -> Iterator[Engine]:
 
 @pytest.fixture()
 def app(engine: Engine) -> FastAPI:
-    forecasting.CACHE.clear()
+    CACHE.clear()
     return create_app(engine, make_settings())
 
 

@@ -15,7 +15,8 @@ from fincast.api import create_app
 from fincast.db.engine import session_scope
 from fincast.ledger import service as ledger
 from fincast.ledger.models import CategorySource, Transaction
-from fincast.services import forecasting
+from fincast.services.forecasting import predictions, versions
+from fincast.services.forecasting.cache import CACHE
 from tests.api.client import ApiClient
 from tests.api.conftest import LoggedIn, make_settings, register_and_login
 
@@ -88,7 +89,7 @@ def pclient(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ApiClien
     with isolated_engine("sqlite", tmp) as eng:
         migrate.upgrade(eng)
         settings = make_settings(models_dir=Path(tmp) / "models")
-        forecasting.CACHE.clear()
+        CACHE.clear()
         with ApiClient(create_app(eng, settings)) as c:
             yield c, eng
 
@@ -115,15 +116,27 @@ def test_predict_expense_from_ledger_on_each_backend(
 
 
 def test_predict_expense_inline_and_cached(
-    pclient: tuple[ApiClient, Engine], carol: LoggedIn
+    pclient: tuple[ApiClient, Engine], carol: LoggedIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client, _ = pclient
+    fits: list[int] = []
+    real = predictions.PREDICTORS["expense"]
+
+    def counting(df, **params):  # type: ignore[no-untyped-def]
+        fits.append(len(df))
+        return real(df, **params)
+
+    monkeypatch.setitem(predictions.PREDICTORS, "expense", counting)
     body = {"monthly_data": monthly_rows(), "confidence_level": 0.8}
     first = client.post("/api/predict/expense", headers=carol.headers, json=body)
     assert first.status_code == 200, first.text
     assert first.json()["confidence_level"] == 0.8
     second = client.post("/api/predict/expense", headers=carol.headers, json=body)
     assert second.json() == first.json()
+    assert fits == [18], "the repeated request must be answered from the cache"
+    changed = {"monthly_data": monthly_rows(17), "confidence_level": 0.8}
+    assert client.post("/api/predict/expense", headers=carol.headers, json=changed).is_success
+    assert fits == [18, 17], "different data must not be served from the cache"
 
 
 def test_predict_categories(pclient: tuple[ApiClient, Engine], carol: LoggedIn) -> None:
@@ -213,7 +226,7 @@ def test_ledger_changes_through_the_api_invalidate_the_cache(
 ) -> None:
     client, _ = pclient
     assert client.post("/api/predict/expense", headers=carol.headers).status_code == 200
-    assert carol.id in forecasting._versions
+    assert carol.id in versions._versions
     tx = client.get("/api/transactions", headers=carol.headers, params={"limit": 1}).json()
     dining = next(
         c["id"]
@@ -225,4 +238,4 @@ def test_ledger_changes_through_the_api_invalidate_the_cache(
         headers=carol.headers,
         json={"category_id": dining},
     )
-    assert carol.id not in forecasting._versions
+    assert carol.id not in versions._versions

@@ -5,23 +5,14 @@ from fincast.ml.engine import DEFAULT_MODELS, FincastForecaster
 from fincast.ml.features import global_windows, source_features
 from fincast.ml.forest import forest_forecast
 from fincast.ml.global_model import GlobalLGBM
-from fincast.ml.legacy import (
-    CategorySpendingPredictor,
-    ExpenseForecaster,
-    SavingsForecaster,
-    wide_to_long,
-)
 from fincast.ml.metrics import evaluate_forecasts, mase_scale
 from fincast.ml.reconcile import reconcile_to_total, savings_from
 from fincast.ml.trajectory import Trajectory, simulate_paths
 
 __all__ = [
     "DEFAULT_MODELS",
-    "CategorySpendingPredictor",
-    "ExpenseForecaster",
     "FincastForecaster",
     "GlobalLGBM",
-    "SavingsForecaster",
     "Trajectory",
     "conformal_quantiles",
     "evaluate_forecasts",
@@ -32,5 +23,4 @@ __all__ = [
     "savings_from",
     "simulate_paths",
     "source_features",
-    "wide_to_long",
 ]

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from fincast.errors import InputError
-from fincast.ml import FincastForecaster, conformal_quantiles, evaluate_forecasts
+from fincast.ml import FincastForecaster, conformal_quantiles, evaluate_forecasts, mase_scale
 
 FAST = ("naive", "seasonal_naive", "median", "lgbm")
 
@@ -77,10 +77,19 @@ def test_bad_input_raises_input_error(panel):
 
 def test_predict_with_newer_history_reuses_calibration(panel):
     model = FincastForecaster(models=FAST, lgbm_params={"n_estimators": 20}).fit(panel, 2)
+    residuals = model.residuals_.copy()
     newer = panel.copy()
     newer["ds"] = newer["ds"] + pd.DateOffset(months=1)
+    newer["y"] = newer["y"] * 1.5
     fc = model.predict(2, [95], df=newer)
     assert fc["ds"].min() > panel["ds"].max()
+    np.testing.assert_array_equal(model.residuals_, residuals)  # predict never refits
+    # Band = point + the newer history's scale x the fitted model's conformal quantiles.
+    _, qhi = conformal_quantiles(model.residual_steps_, residuals, 2, 95)
+    for uid, rows in fc.groupby("unique_id"):
+        y = newer.loc[newer["unique_id"] == uid, "y"].to_numpy()
+        half = (rows["fincast-hi-95"] - rows["fincast"]).to_numpy()
+        np.testing.assert_allclose(half, mase_scale(y, model.season_length) * qhi, rtol=1e-9)
 
 
 def test_conformal_quantiles_small_pool_and_monotone():

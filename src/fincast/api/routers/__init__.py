@@ -5,18 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from fincast.api.routers import (
-    accounts,
     auth,
-    budgets,
-    categories,
-    debts,
     export,
-    goals,
     health,
     imports,
     insights,
+    owned,
     predictions,
-    rules,
     transactions,
 )
 
@@ -24,14 +19,14 @@ from fincast.api.routers import (
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     auth.router,
-    accounts.router,
-    categories.router,
-    rules.router,
+    owned.accounts,
+    owned.categories,
+    owned.rules,
     transactions.router,
     imports.router,
-    budgets.router,
-    goals.router,
-    debts.router,
+    owned.budgets,
+    owned.goals,
+    owned.debts,
     predictions.router,
     insights.router,
     export.router,

@@ -24,7 +24,7 @@ router = APIRouter(prefix="/api/imports", tags=["imports"], responses=responses(
     "",
     response_model=ImportResultPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(400, 404, 409, 413, 503),
+    responses=responses(400, 404, 409, 413),
 )
 def upload_import(
     file: Annotated[UploadFile, File(description="The bank export (CSV, OFX, QIF, CAMT, MT940).")],

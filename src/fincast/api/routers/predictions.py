@@ -1,4 +1,4 @@
-"""The source document's endpoints: train, predict expense / categories / savings, model info.
+"""Forecast endpoints: train, predict expense / categories / savings, model info.
 
 Predictions run on the user's stored ledger, or on ``monthly_data`` sent in the body. Routes
 are sync so the CPU work runs in the threadpool, not on the event loop.
@@ -23,9 +23,9 @@ from fincast.api.schemas.forecasts import (
     TrainRequest,
     TrainResult,
 )
-from fincast.services import forecasting as service
+from fincast.services.forecasting import predictions, training
 
-router = APIRouter(prefix="/api", tags=["predictions"], responses=responses(401, 422, 503))
+router = APIRouter(prefix="/api", tags=["predictions"], responses=responses(401, 422))
 
 
 @router.post("/train", response_model=TrainResult)
@@ -38,7 +38,7 @@ def train(
 ) -> Any:
     """Train (or refresh) the user's models on their stored data; returns ids and metrics."""
     body = body or TrainRequest()
-    return service.train(
+    return training.train(
         engine,
         session,
         user.id,
@@ -56,7 +56,7 @@ def predict_expense(
 ) -> Any:
     """Next month's total expense with a confidence interval."""
     body = body or ExpensePredictRequest()
-    return service.predict(
+    return predictions.predict(
         engine,
         session,
         user.id,
@@ -80,7 +80,7 @@ def predict_categories(
         "total_budget": body.total_budget,
         "safety_margin": body.safety_margin,
     }
-    return service.predict(engine, session, user.id, "categories", params, body.rows())
+    return predictions.predict(engine, session, user.id, "categories", params, body.rows())
 
 
 @router.post("/predict/savings", response_model=SavingsPrediction)
@@ -92,7 +92,7 @@ def predict_savings(
 ) -> Any:
     """Savings trajectory (default 3, 6 and 12 months) and financial health."""
     body = body or SavingsPredictRequest()
-    return service.predict(
+    return predictions.predict(
         engine, session, user.id, "savings", {"periods": list(body.periods)}, body.rows()
     )
 
@@ -104,4 +104,4 @@ def get_model(
     user: CurrentUser,
 ) -> Any:
     """Metadata of one of the user's trained models."""
-    return service.model_info(user.id, model_id, models_dir=settings.resolved_models_dir)
+    return training.model_info(user.id, model_id, models_dir=settings.resolved_models_dir)

@@ -53,16 +53,6 @@ def _paths(models_dir: Path, name: str) -> tuple[Path, Path]:
     return models_dir / f"{name}.npz", models_dir / f"{name}.meta.json"
 
 
-def text_array(text: str) -> np.ndarray:
-    """Encode text as a uint8 array for the npz payload."""
-    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-
-
-def array_text(arr: np.ndarray) -> str:
-    """Decode a uint8 array written by ``text_array``."""
-    return bytes(np.asarray(arr, dtype=np.uint8)).decode("utf-8")
-
-
 def save_model_file(
     models_dir: str | Path,
     name: str,

@@ -2,26 +2,38 @@ import numpy as np
 import pytest
 
 from fincast.errors import InputError
-from fincast.ml import (
+from fincast.ml import reconcile_to_total, savings_from
+from fincast.ml.features import SOURCE_FEATURES
+from fincast.services.forecasting.compat import (
     CategorySpendingPredictor,
     ExpenseForecaster,
     SavingsForecaster,
-    reconcile_to_total,
-    savings_from,
 )
 
 
 def test_expense_forecaster_keys_and_interval(monthly):
-    model = ExpenseForecaster(n_estimators=20)
-    X, y = model.prepare_data(monthly, target_column="total_expense")
-    model.train(X[:-3], y[:-3])
-    out = model.forecast_next_month(monthly, confidence_level=0.9)
-    assert {"predicted_expense", "confidence_interval", "confidence_level"} <= out.keys()
+    out = ExpenseForecaster().forecast_next_month(monthly, confidence_level=0.9)
+    assert {"predicted_expense", "confidence_interval", "confidence_level", "month"} <= out.keys()
     lo, hi = out["confidence_interval"]
     assert 0 <= lo <= out["predicted_expense"] <= hi
     assert out["confidence_level"] == 0.9
+    assert out["month"] == "2024-01"  # the month after the last of 24 months from 2022-01
+    wider = ExpenseForecaster().forecast_next_month(monthly, confidence_level=0.99)
+    assert wider["confidence_interval"][1] - wider["confidence_interval"][0] > hi - lo
+
+
+def test_feature_importance_comes_from_the_trained_forest(monthly):
+    model = ExpenseForecaster(n_estimators=20)
+    with pytest.raises(InputError, match="train the model"):
+        model.feature_importance()
+    X, y = model.prepare_data(monthly, target_column="total_expense")
+    assert list(X.columns) == list(SOURCE_FEATURES) and len(X) == len(monthly) - 1
+    model.train(X, y)
     imp = model.feature_importance()
+    assert list(imp) == sorted(imp, key=lambda k: -imp[k]) and set(imp) == set(SOURCE_FEATURES)
     assert abs(sum(imp.values()) - 1) < 1e-6
+    expected = dict(zip(SOURCE_FEATURES, model.forest_.feature_importances_, strict=True))
+    assert imp == pytest.approx(expected)
 
 
 def test_categories_reconcile_to_total_and_risks(monthly):

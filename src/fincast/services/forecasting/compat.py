@@ -23,6 +23,7 @@ from fincast.ml.features import SOURCE_FEATURES, source_features
 from fincast.ml.metrics import mase_scale
 from fincast.ml.reconcile import reconcile_to_total
 from fincast.ml.trajectory import simulate_paths, step_correlation
+from fincast.services.forecasting.modelfiles import load_model_file, save_model_file
 
 INCOME = "total_income"
 EXPENSE = "total_expense"
@@ -133,8 +134,6 @@ class BaseFinancePredictor:
 
     def save(self, path: str | Path) -> dict[str, Any]:
         """Save training arrays and parameters as a signed npz model file (no pickle)."""
-        from fincast.forecasts.modelfile import save_model_file
-
         p = Path(path)
         arrays = {
             "params": np.array([self.n_estimators, self.max_depth, self.random_state], dtype=float)
@@ -151,8 +150,6 @@ class BaseFinancePredictor:
 
     def load(self, path: str | Path) -> BaseFinancePredictor:
         """Load a file written by ``save`` (verified) and refit the forest; return self."""
-        from fincast.forecasts.modelfile import load_model_file
-
         p = Path(path)
         meta, arrays = load_model_file(p.parent, p.stem, kind=self.kind)
         n_est, depth, seed = arrays["params"].tolist()

@@ -1,4 +1,4 @@
-"""Shared panel fixtures for the ml and forecasts tests."""
+"""Shared panel fixtures for the forecasting tests."""
 
 from tests.support.panels import monthly, panel
 

@@ -4,22 +4,15 @@ import numpy as np
 import pytest
 
 from fincast.errors import ModelFileError
-from fincast.forecasts import (
-    list_models,
-    load_forecaster,
-    load_model_file,
-    predict_panel_model,
-    save_model_file,
-    train_panel_model,
-)
-from fincast.ml import ExpenseForecaster
-
-FAST = {"models": ("naive", "median", "lgbm")}
+from fincast.services.forecasting import modelfiles
+from fincast.services.forecasting.compat import ExpenseForecaster
+from fincast.services.forecasting.modelfiles import list_models, load_model_file, save_model_file
+from fincast.services.forecasting.store import fit_and_save, load_forecaster, predict_from_file
 
 
 @pytest.fixture()
 def saved(tmp_path, panel):
-    meta = train_panel_model(panel, 3, tmp_path, "panel")
+    meta = fit_and_save(panel, 3, tmp_path, "panel")
     return tmp_path, meta
 
 
@@ -29,7 +22,7 @@ def test_round_trip_predicts_identically(saved, panel):
     assert meta["training_span"] and meta["features"]
     model = load_forecaster(d, "panel")
     a = model.predict(3, [95])
-    b = predict_panel_model(None, d, "panel", 3, [95])
+    b = predict_from_file(None, d, "panel", 3, [95])
     np.testing.assert_allclose(a["fincast"], b["fincast"])
     assert [m["name"] for m in list_models(d)] == ["panel"]
 
@@ -56,12 +49,10 @@ def test_tampered_metadata_or_other_key_is_refused(saved, monkeypatch):
 
 
 def test_incompatible_version_and_objects_refused(tmp_path):
-    from fincast.forecasts import modelfile
-
     save_model_file(tmp_path, "m", "x", {"a": np.arange(3)})
     meta = json.loads((tmp_path / "m.meta.json").read_text())
     meta["format_version"] = 999
-    meta["signature"] = modelfile.sign(meta)
+    meta["signature"] = modelfiles.sign(meta)
     (tmp_path / "m.meta.json").write_text(json.dumps(meta))
     with pytest.raises(ModelFileError, match="format version"):
         load_model_file(tmp_path, "m")
