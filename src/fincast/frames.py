@@ -1,9 +1,10 @@
 """The frame contract every model consumes: a long frame ``unique_id, ds, y``.
 
 ``ds`` is the first day of a calendar month (``datetime64[ns]``), ``y`` a float. Forecast
-frames add ``<model>``, ``<model>-lo-<level>``, ``<model>-hi-<level>``; backtests add
-``cutoff``. Keeping statsforecast's names lets its models and ``utilsforecast.evaluation``
-work on our frames as they are.
+frames add ``<model>``, ``<model>-lo-<level>``, ``<model>-hi-<level>``. Keeping
+statsforecast's names lets its models and ``utilsforecast.evaluation`` work on our frames
+as they are. (The engine's backtest frame, ``FincastForecaster.backtest_``, is internal: it
+identifies a cutoff by ``window`` and ``cutoff_index`` and the horizon by ``step``.)
 """
 
 from __future__ import annotations

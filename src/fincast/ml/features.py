@@ -2,9 +2,9 @@
 
 Two families:
 
-* ``source_features`` reproduces the first source document's feature set (lags 1-3,
-  rolling 3/6 mean, std and trend, month-over-month and year-over-year growth, cyclical
-  month) but computed from the past only, for the per-series random-forest baseline.
+* ``source_features`` reproduces the feature set of the compatible API's random forest
+  (docs/compatibility.md: lags 1-3, rolling 3/6 mean, std and trend, month-over-month and
+  year-over-year growth, cyclical month), computed from the past only.
 * ``global_windows`` builds scale-free rows (values divided by the series' recent level)
   for the cross-learning LightGBM model: one row per (series, origin, horizon).
 """

@@ -1,7 +1,7 @@
-"""The first source document's approach, kept as a leak-free baseline.
+"""The compatible API's random forest (docs/compatibility.md), kept as a leak-free baseline.
 
 A random forest per series on lags 1-3, rolling 3/6 mean/std/trend, growth rates and the
-cyclical month, forecasting recursively. Its "95% confidence" is the source's in-sample
+cyclical month, forecasting recursively. Its "95% confidence" is the original's in-sample
 residual band (prediction ± z·std of training residuals), reproduced to show how far from
 calibrated that is. Forests are refit from the data when needed, never serialized.
 """
@@ -31,10 +31,10 @@ def forest_forecast(
     max_depth: int = 10,
     random_state: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fit the source-document forest on one history and forecast ``h`` steps recursively.
+    """Fit the original random forest on one history and forecast ``h`` steps recursively.
 
     Returns:
-        ``(mean, lo, hi)`` with the source's in-sample residual interval at ``level``.
+        ``(mean, lo, hi)`` with the original's in-sample residual interval at ``level``.
     """
     from sklearn.ensemble import RandomForestRegressor
 

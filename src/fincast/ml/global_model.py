@@ -37,7 +37,7 @@ class GlobalLGBM:
         learning_rate: Shrinkage per round.
         num_leaves: Leaves per tree.
         min_child_samples: Minimum rows per leaf.
-        max_rows: Training rows kept (random subsample, newest origins favoured).
+        max_rows: Training rows kept (a uniform random subsample when there are more).
         objective: LightGBM objective; ``l1`` fits the conditional median.
         min_history: Fewest observed points an origin needs to become a training row.
         random_state: Seed for subsampling and LightGBM.

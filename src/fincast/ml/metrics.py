@@ -1,4 +1,4 @@
-"""Point and interval accuracy on long frames, with the formulas of EVALUATION.md.
+"""Point and interval accuracy on long frames, with the formulas of docs/evaluation.md.
 
 The protocol's MASE scale (lag 12, or lag 1 when the history has 12 points or fewer) and
 its MAPE (skip y = 0 and count the skips) differ from utilsforecast's defaults, so the
@@ -66,7 +66,7 @@ def evaluate_forecasts(
     level: int = 95,
     season_length: int = 12,
 ) -> pd.DataFrame:
-    """Score forecasts against a hold-out, one row per model (EVALUATION.md formulas).
+    """Score forecasts against a hold-out, one row per model (docs/evaluation.md formulas).
 
     Args:
         history: Long frame the models saw (for the MASE/MSIS scale).

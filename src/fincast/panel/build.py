@@ -187,7 +187,7 @@ def _aggregate_to_panel(
 
 
 def panel_to_monthly_wide(panel: pd.DataFrame, user: int | str) -> pd.DataFrame:
-    """One user's panel in the source document's layout.
+    """One user's panel as the monthly table (docs/compatibility.md).
 
     Columns: ``year_month, total_income, <categories>, total_expense, savings``.
     """

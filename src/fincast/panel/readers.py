@@ -1,4 +1,7 @@
-"""Read the panel from files: long CSV, the source document's monthly CSV, raw transactions."""
+"""Read the panel from files: long CSV, the monthly table, raw transactions.
+
+The monthly table is the layout of the compatible API (docs/compatibility.md).
+"""
 
 from __future__ import annotations
 
@@ -40,7 +43,7 @@ def read_long_csv(path: str | Path, *, history: int | None = None) -> pd.DataFra
 
 
 def read_monthly_csv(source: str | Path | pd.DataFrame, *, user: str = "0") -> pd.DataFrame:
-    """Read the source document's layout (``year_month,total_income,<cats>,...``) as a panel."""
+    """Read the monthly table (``year_month,total_income,<cats>,...``) as a panel."""
     df = source if isinstance(source, pd.DataFrame) else _read_csv(source)
     name = "monthly data" if isinstance(source, pd.DataFrame) else str(source)
     month_col = next((c for c in ("year_month", "month", "date") if c in df.columns), None)

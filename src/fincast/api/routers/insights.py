@@ -15,7 +15,7 @@ router = APIRouter(prefix="/api/insights", tags=["insights"], responses=response
 
 
 class MonthlyOverview(BaseModel):
-    """Complete months in the source document's layout, oldest first."""
+    """Complete months of the monthly table (docs/compatibility.md), oldest first."""
 
     data: list[dict[str, Any]]
     count: int

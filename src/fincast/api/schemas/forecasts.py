@@ -1,4 +1,4 @@
-"""Schemas of training and the prediction endpoints of the source document."""
+"""Schemas of training and the prediction endpoints (the compatible API, docs/compatibility.md)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ MAX_CATEGORIES = 64
 
 
 class MonthlyRow(BaseModel):
-    """One month in the source document's layout; other keys are category expenses."""
+    """One month of the monthly table (docs/compatibility.md); other keys are category expenses."""
 
     model_config = ConfigDict(extra="allow")
     __pydantic_extra__: dict[str, Amount] = Field(init=False)

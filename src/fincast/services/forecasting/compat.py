@@ -1,10 +1,10 @@
-"""The first source document's classes, on its monthly CSV layout, backed by fincast.
+"""The compatible Python API (docs/compatibility.md): three forecasters on the monthly table.
 
 Layout: ``year_month, total_income, <one column per category>, total_expense, savings``.
-The method names and returned keys are the source's; underneath, forecasts come from
+The method names and returned keys are the original design's; underneath, forecasts come from
 ``FincastForecaster`` (backtest-selected, conformal intervals), categories are reconciled
 to the total, and savings = income - expenses. ``prepare_data``/``train`` still fit the
-source's random forest on leak-free features, for ``feature_importance``; the forest is
+original random forest on leak-free features, for ``feature_importance``; the forest is
 refit from the saved training arrays on ``load`` rather than serialized.
 """
 
@@ -40,7 +40,7 @@ def category_columns(df: pd.DataFrame) -> list[str]:
 
 
 def validate_monthly(df: pd.DataFrame) -> pd.DataFrame:
-    """Check the source's monthly layout; return a copy sorted by month with ``ds``."""
+    """Check the monthly table's layout; return a copy sorted by month with ``ds``."""
     missing = [c for c in (MONTH, INCOME, EXPENSE) if c not in df.columns]
     if missing:
         raise InputError(f"monthly data: the following columns are missing: {missing}")
@@ -75,12 +75,13 @@ class BaseFinancePredictor:
     """Shared source-compatible API: prepare_data, train, feature_importance, save/load.
 
     Args:
-        n_estimators: Trees of the source's random forest (used by ``train``).
+        n_estimators: Trees of the original random forest (used by ``train``).
         max_depth: Depth of those trees.
         random_state: Seed for the forest and the forecaster.
     """
 
     target_column = EXPENSE
+    # Model-file kinds are part of the file format: renaming them would refuse old files.
     kind = "legacy-base"
 
     def __init__(self, n_estimators: int = 100, max_depth: int = 10, random_state: int = 42):
@@ -103,7 +104,7 @@ class BaseFinancePredictor:
         return X, pd.Series(y[1:], name=target)
 
     def train(self, X: pd.DataFrame, y: pd.Series) -> BaseFinancePredictor:
-        """Fit the source's random forest on prepared features; return self."""
+        """Fit the original random forest on prepared features; return self."""
         from sklearn.ensemble import RandomForestRegressor
 
         if len(X) < 2:

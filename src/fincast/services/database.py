@@ -1,0 +1,63 @@
+"""The database as the entry points see it: the configured engine, migrated, and its revision.
+
+The CLI and the app factory get their engine here, so migrations run the same way
+everywhere and no entry point touches :mod:`fincast.db` directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from fincast.db import migrate
+from fincast.db.engine import get_engine, make_engine
+
+
+def engine(url: str | None = None) -> Engine:
+    """The engine for ``url`` (default: the configured database), as it is."""
+    return get_engine(url)
+
+
+def migrated_engine(url: str | None = None, *, fresh: bool = False) -> Engine:
+    """The engine for ``url`` (default: the configured one), migrated to the newest schema.
+
+    Args:
+        url: Database URL; None means the configured database.
+        fresh: A new engine of its own (for a database other than the configured one, such
+            as a benchmark's) instead of the process-wide one.
+    """
+    eng = make_engine(url) if fresh and url else get_engine(url)
+    if not migrate.is_current(eng):
+        migrate.upgrade(eng)
+    return eng
+
+
+@dataclass(frozen=True)
+class Revision:
+    """Where the database's schema stands against the newest migration fincast ships."""
+
+    current: str | None
+    head: str | None
+
+    @property
+    def up_to_date(self) -> bool:
+        """True when the database is at the newest migration."""
+        return self.current == self.head
+
+
+def revision(url: str | None = None) -> Revision:
+    """The database's migration revision and the newest one."""
+    return Revision(migrate.current_revision(get_engine(url)), migrate.head_revision())
+
+
+def upgrade(url: str | None = None, target: str = "head") -> Revision:
+    """Migrate the database up to ``target``; return where it stands afterwards."""
+    migrate.upgrade(get_engine(url), target)
+    return revision(url)
+
+
+def downgrade(target: str, url: str | None = None) -> Revision:
+    """Migrate the database down to ``target``; return where it stands afterwards."""
+    migrate.downgrade(get_engine(url), target)
+    return revision(url)
