@@ -15,7 +15,7 @@ from fincast.api.observability import Metrics, RequestContextMiddleware, configu
 from fincast.api.problems import PROBLEM_MEDIA_TYPE, Problem
 from fincast.api.routers import ROUTERS
 from fincast.config import Settings, get_settings
-from fincast.db.engine import get_engine, session_factory
+from fincast.services import database
 from fincast.services.auth import LoginRateLimiter
 
 
@@ -30,7 +30,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         The ASGI app, OpenAPI docs at ``/docs``.
     """
     settings = settings or get_settings()
-    engine = engine or get_engine(settings.resolved_database_url)
+    engine = engine or database.engine(settings.resolved_database_url)
     configure_logging()
     app = FastAPI(
         title="fincast",
@@ -42,7 +42,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     metrics = Metrics()
     app.state.engine = engine
     app.state.settings = settings
-    app.state.session_factory = session_factory(engine)
+    app.state.session_factory = database.sessions(engine)
     app.state.metrics = metrics
     app.state.login_limiter = LoginRateLimiter(settings.login_attempts_per_minute)
 

@@ -8,15 +8,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
 from fincast.db import migrate
-from fincast.db.engine import get_engine, make_engine
+from fincast.db.engine import get_engine, make_engine, session_factory
 
 
 def engine(url: str | None = None) -> Engine:
     """The engine for ``url`` (default: the configured database), as it is."""
     return get_engine(url)
+
+
+def sessions(eng: Engine) -> sessionmaker[Session]:
+    """The session factory the API opens one session per request from."""
+    return session_factory(eng)
+
+
+def not_ready_reason(eng: Engine) -> str | None:
+    """Why the database cannot serve requests yet, or None when it can."""
+    try:
+        with eng.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        current = migrate.is_current(eng)
+    except SQLAlchemyError as exc:
+        return f"database unreachable: {type(exc).__name__}"
+    return None if current else "database migrations are not current"
 
 
 def migrated_engine(url: str | None = None, *, fresh: bool = False) -> Engine:

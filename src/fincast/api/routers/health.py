@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from fincast.api.deps import EngineDep
 from fincast.api.problems import problem, responses
-from fincast.db import migrate
+from fincast.services import database
 
 router = APIRouter(tags=["health"])
 
@@ -23,16 +22,9 @@ def healthz() -> dict[str, str]:
 @router.get("/readyz", responses=responses(503))
 def readyz(engine: EngineDep) -> Response:
     """The database answers and is migrated to the newest revision."""
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        current = migrate.is_current(engine)
-    except SQLAlchemyError as exc:
-        return problem(503, f"database unreachable: {type(exc).__name__}", title="Not ready")
-    if not current:
-        return problem(503, "database migrations are not current", title="Not ready")
-    from fastapi.responses import JSONResponse
-
+    reason = database.not_ready_reason(engine)
+    if reason is not None:
+        return problem(503, reason, title="Not ready")
     return JSONResponse({"status": "ready"})
 
 
