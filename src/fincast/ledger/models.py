@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated
 
 from sqlalchemy import (
     JSON,
@@ -34,6 +35,12 @@ MONEY = Numeric(18, 2, asdecimal=True)
 def utcnow() -> dt.datetime:
     """Current time in UTC (timezone-aware)."""
     return dt.datetime.now(dt.UTC)
+
+
+# The columns every table repeats, declared once (SQLAlchemy 2's Annotated column types).
+IntPK = Annotated[int, mapped_column(Integer, primary_key=True)]
+OwnerId = Annotated[int, mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)]
+CreatedAt = Annotated[dt.datetime, mapped_column(DateTime(timezone=True), default=utcnow)]
 
 
 def _enum(cls: type[StrEnum], name: str) -> Enum:
@@ -88,12 +95,12 @@ class User(Base):
 
     __tablename__ = "users"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPK]
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     display_name: Mapped[str | None] = mapped_column(String(100))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[CreatedAt]
 
     accounts: Mapped[list[Account]] = relationship(back_populates="user", cascade="all")
 
@@ -103,12 +110,12 @@ class AuthToken(Base):
 
     __tablename__ = "auth_tokens"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPK]
+    user_id: Mapped[OwnerId]
     kind: Mapped[TokenKind] = mapped_column(_enum(TokenKind, "token_kind"))
     name: Mapped[str | None] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[CreatedAt]
     expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -120,13 +127,13 @@ class Account(Base):
     __tablename__ = "accounts"
     __table_args__ = (UniqueConstraint("user_id", "name"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPK]
+    user_id: Mapped[OwnerId]
     name: Mapped[str] = mapped_column(String(100))
     type: Mapped[AccountType] = mapped_column(_enum(AccountType, "account_type"))
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     opening_balance: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[CreatedAt]
 
     user: Mapped[User] = relationship(back_populates="accounts")
 
@@ -137,8 +144,8 @@ class Category(Base):
     __tablename__ = "categories"
     __table_args__ = (UniqueConstraint("user_id", "slug"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPK]
+    user_id: Mapped[OwnerId]
     slug: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[CategoryKind] = mapped_column(_enum(CategoryKind, "category_kind"))
@@ -150,8 +157,8 @@ class ImportBatch(Base):
 
     __tablename__ = "import_batches"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPK]
+    user_id: Mapped[OwnerId]
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     file_name: Mapped[str] = mapped_column(String(255))
     format: Mapped[str] = mapped_column(String(16))
@@ -162,7 +169,7 @@ class ImportBatch(Base):
     n_duplicates: Mapped[int] = mapped_column(Integer, default=0)
     n_skipped: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[list[str] | None] = mapped_column(JSON)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[CreatedAt]
 
 
 class Transaction(Base):
@@ -175,7 +182,7 @@ class Transaction(Base):
         Index("ix_transactions_account_id_posted_date", "account_id", "posted_date"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPK]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     posted_date: Mapped[dt.date] = mapped_column(Date)
@@ -196,7 +203,7 @@ class Transaction(Base):
     import_batch_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_batches.id", ondelete="SET NULL"), index=True
     )
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[CreatedAt]
 
     category: Mapped[Category | None] = relationship()
     account: Mapped[Account] = relationship()
@@ -207,13 +214,13 @@ class Budget(Base):
 
     __tablename__ = "budgets"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPK]
+    user_id: Mapped[OwnerId]
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"))
     amount: Mapped[Decimal] = mapped_column(MONEY)
     start_month: Mapped[dt.date | None] = mapped_column(Date)
     end_month: Mapped[dt.date | None] = mapped_column(Date)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[CreatedAt]
 
 
 class SavingsGoal(Base):
@@ -221,13 +228,13 @@ class SavingsGoal(Base):
 
     __tablename__ = "savings_goals"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPK]
+    user_id: Mapped[OwnerId]
     name: Mapped[str] = mapped_column(String(100))
     target_amount: Mapped[Decimal] = mapped_column(MONEY)
     target_date: Mapped[dt.date] = mapped_column(Date)
     start_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[CreatedAt]
 
 
 class Debt(Base):
@@ -235,14 +242,14 @@ class Debt(Base):
 
     __tablename__ = "debts"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPK]
+    user_id: Mapped[OwnerId]
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(String(100))
     balance: Mapped[Decimal] = mapped_column(MONEY)
     apr: Mapped[Decimal] = mapped_column(Numeric(7, 4))
     minimum_payment: Mapped[Decimal] = mapped_column(MONEY)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[CreatedAt]
 
 
 class CategorizationRule(Base):
@@ -250,8 +257,8 @@ class CategorizationRule(Base):
 
     __tablename__ = "categorization_rules"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPK]
+    user_id: Mapped[OwnerId]
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"))
     priority: Mapped[int] = mapped_column(Integer, default=100)
     payee_contains: Mapped[str | None] = mapped_column(String(255))
@@ -260,4 +267,4 @@ class CategorizationRule(Base):
     amount_max: Mapped[Decimal | None] = mapped_column(MONEY)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[CreatedAt]
