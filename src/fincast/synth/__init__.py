@@ -17,22 +17,16 @@ rows, income the sum of income rows, transfer-kind rows (savings transfers, card
 payments received, ATM withdrawals) count nowhere.
 """
 
-from fincast.synth._frames import (
-    EXPENSE_CATEGORIES,
-    MONTHLY_COLUMNS,
-    TRANSACTION_COLUMNS,
-    GroundTruth,
-)
-from fincast.synth._households import (
-    FILES,
+from fincast.synth.files import FILES, read_ground_truth, write_households
+from fincast.synth.frames import EXPENSE_CATEGORIES, MONTHLY_COLUMNS, TRANSACTION_COLUMNS
+from fincast.synth.households import (
     GENERATION_STEPS,
     SAMPLE_TRANSACTION_COLUMNS,
     Households,
     generate_households,
-    read_ground_truth,
     validate_arguments,
-    write_households,
 )
+from fincast.synth.truth import GroundTruth
 
 __all__ = [
     "EXPENSE_CATEGORIES",

@@ -128,14 +128,14 @@ def test_frames_hold_exact_decimals(written: Written) -> None:
 def test_parallel_batched_csv_equals_one_batch(
     tmp_path: Path, written: Written, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fincast.synth import _households
+    from fincast.synth import files
 
     whole = tmp_path / "whole.csv"
-    _households.write_csv(written.households.transactions, whole)
-    monkeypatch.setattr(_households, "_BATCH_ROWS", 997)
+    files.write_csv(written.households.transactions, whole)
+    monkeypatch.setattr(files, "_BATCH_ROWS", 997)
     seen: list[int] = []
     parts = tmp_path / "parts.csv"
-    _households.write_csv(written.households.transactions, parts, progress=seen.append)
+    files.write_csv(written.households.transactions, parts, progress=seen.append)
     assert len(seen) > 10 and sum(seen) == len(written.tx)
     assert (
         parts.read_bytes() == whole.read_bytes() == (written.out / "transactions.csv").read_bytes()

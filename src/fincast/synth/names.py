@@ -1,4 +1,4 @@
-"""Fixed name tables of the generator: accounts, payees, descriptions, categories.
+"""Fixed tables of the generator: accounts, categories, payees, subscriptions, descriptions.
 
 Every string the generator writes comes from one of these tables, so the transaction arrays
 hold small integer codes and the CSV writer sees dictionary-encoded columns. No name contains
@@ -6,8 +6,6 @@ a comma, quote or line break: the CSV writer runs without quoting and rejects su
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -30,14 +28,8 @@ ACCOUNTS: tuple[tuple[str, str], ...] = (
     ("Brokerage", "investment"),
 )
 ACCOUNT_NAMES: tuple[str, ...] = tuple(a for a, _ in ACCOUNTS)
-ACCOUNT_TYPES: tuple[str, ...] = (
-    "checking",
-    "savings",
-    "credit_card",
-    "cash",
-    "loan",
-    "investment",
-)
+# account types in order of first use above: the codes of the account_type column
+ACCOUNT_TYPES: tuple[str, ...] = tuple(dict.fromkeys(t for _, t in ACCOUNTS))
 ACCOUNT_TYPE_OF: npt.NDArray[np.int8] = np.array(
     [ACCOUNT_TYPES.index(t) for _, t in ACCOUNTS], dtype=np.int8
 )
@@ -47,7 +39,7 @@ CARDS = np.array([VISA, MASTERCARD, AMEX], dtype=np.int8)
 # --- categories -------------------------------------------------------------------------------
 
 CATEGORY_SLUGS: tuple[str, ...] = tuple(c.slug for c in DEFAULT_CATEGORIES)
-CAT: dict[str, int] = {slug: i for i, slug in enumerate(CATEGORY_SLUGS)}
+CATEGORY_CODE: dict[str, int] = {slug: i for i, slug in enumerate(CATEGORY_SLUGS)}
 CATEGORY_KIND: tuple[CategoryKind, ...] = tuple(c.kind for c in DEFAULT_CATEGORIES)
 EXPENSE_CODES: tuple[int, ...] = tuple(
     i for i, k in enumerate(CATEGORY_KIND) if k is CategoryKind.EXPENSE
@@ -234,18 +226,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "RECURRING CARD PURCHASE",
     "BILL PAY",
 )
-DESC: dict[str, int] = {d: i for i, d in enumerate(DESCRIPTIONS)}
-
-
-@dataclass(frozen=True)
-class Tables:
-    """All name tables, in the order the codes index them."""
-
-    accounts: tuple[str, ...] = ACCOUNT_NAMES
-    account_types: tuple[str, ...] = ACCOUNT_TYPES
-    payees: tuple[str, ...] = PAYEES
-    descriptions: tuple[str, ...] = DESCRIPTIONS
-    categories: tuple[str, ...] = CATEGORY_SLUGS
+DESCRIPTION_CODE: dict[str, int] = {d: i for i, d in enumerate(DESCRIPTIONS)}
 
 
 def _check_tables() -> None:

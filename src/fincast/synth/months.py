@@ -6,11 +6,9 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from fincast.errors import InputError
-
-IntArray = npt.NDArray[np.int64]
+from fincast.synth.arrays import BoolArray, FloatArray, IntArray
 
 _START = re.compile(r"^(\d{4})-(\d{2})$")
 MAX_MONTHS = 1200
@@ -58,7 +56,7 @@ class MonthGrid:
         """Return the day number of day-of-month ``dom`` (clamped to the month's length)."""
         return self.starts[months] + np.minimum(dom, self.lengths[months]) - 1
 
-    def random_day(self, months: IntArray, u: npt.NDArray[np.float64]) -> IntArray:
+    def random_day(self, months: IntArray, u: FloatArray) -> IntArray:
         """Return a uniformly drawn day of each month, given uniforms ``u`` in [0, 1)."""
         return self.starts[months] + (u * self.lengths[months]).astype(np.int64)
 
@@ -78,7 +76,7 @@ def weekday(days: IntArray) -> IntArray:
     return (days + 3) % 7
 
 
-def business_day(days: IntArray, forward: npt.NDArray[np.bool_]) -> IntArray:
+def business_day(days: IntArray, forward: BoolArray) -> IntArray:
     """Move weekend days to the next Monday (``forward``) or the previous Friday."""
     wd = weekday(days)
     fwd = np.where(wd == 5, 2, np.where(wd == 6, 1, 0))

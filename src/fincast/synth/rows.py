@@ -1,4 +1,7 @@
-"""Accumulates generated transactions as integer code arrays, one chunk per transaction type."""
+"""Generated transactions as integer code arrays, recurring streams, and the ledger of both.
+
+The ledger collects one chunk of rows per transaction type and sorts them once at the end.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from fincast.synth._calendar import IntArray, MonthGrid
+from fincast.synth.arrays import BoolArray, IntArray
+from fincast.synth.months import MonthGrid
+from fincast.synth.names import CHECKING
 
 ArrayLike = npt.ArrayLike
 
@@ -117,11 +122,11 @@ class Ledger:
         users: IntArray,
         *,
         payee: ArrayLike,
-        category: int,
-        account: ArrayLike,
-        cadence: ArrayLike,
+        category: ArrayLike,
         day_of_month: ArrayLike,
         cents: ArrayLike,
+        account: ArrayLike = CHECKING,
+        cadence: ArrayLike = MONTHLY,
         varies: ArrayLike = False,
     ) -> npt.NDArray[np.int32]:
         """Register one recurring stream per entry of ``users``; return their stream ids."""
@@ -141,6 +146,18 @@ class Ledger:
         s.varies.append(full(varies, np.bool_))
         ids = np.arange(s.count, s.count + n, dtype=np.int32)
         s.count += n
+        return ids
+
+    def user_streams(self, who: BoolArray, **fields: ArrayLike) -> npt.NDArray[np.int32]:
+        """Register one stream per user in ``who``; return each user's stream id (-1 if none).
+
+        ``fields`` are those of ``new_streams``, each a scalar or one value per user.
+        """
+        users = np.flatnonzero(who)
+        ids = np.full(len(who), -1, dtype=np.int32)
+        ids[users] = self.new_streams(
+            users, **{k: np.asarray(v)[users] if np.ndim(v) else v for k, v in fields.items()}
+        )
         return ids
 
     def current(self, name: str) -> np.ndarray:
