@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -14,10 +15,16 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from fincast.bench.api_load import free_port
 from fincast.client import ApiError, FincastClient
 
 CSV = b"Date,Description,Amount\n2024-01-05,Coffee Shop,-3.50\n2024-01-06,Payroll ACME,2500.00\n"
+
+
+def free_port() -> int:
+    # Kept here: the API tests must not depend on benchmark code.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,10 @@
-"""`fincast` forecasting commands: train, predict, forecast, evaluate, benchmark forecast."""
+"""`fincast` forecasting commands: train, predict, forecast, evaluate."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +12,10 @@ import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from fincast.errors import InputError
 
-benchmark_app = typer.Typer(help="Reproducible benchmarks.", no_args_is_help=True)
 console = Console()
 DEMO_CSV = Path(__file__).resolve().parents[1] / "data" / "sample_monthly_data.csv"
 
@@ -86,7 +85,7 @@ def forecast_cmd(
     out: Path = typer.Option(..., "--out", help="Where to write the forecast CSV."),
 ) -> None:
     """Forecast every series of a monthly long CSV with calibrated intervals."""
-    from fincast.forecasts.service import forecast_panel
+    from fincast.services.forecasting.store import forecast_panel
 
     frame = _read_long(data, history)
     with _progress() as cb:
@@ -105,26 +104,27 @@ def evaluate_cmd(
     level: int = typer.Option(95, "--level", help="Interval level."),
 ) -> None:
     """Hold out the last H points and score fincast beside the baselines."""
-    from fincast.bench.forecast import holdout, run_comparison, to_markdown
+    from fincast.ml.evaluation import compare_models, holdout, last_points
 
-    if horizon < 1:
-        raise InputError(f"--horizon must be positive, got {horizon}")
-    frame = _read_long(data, None)
-    hist, test = holdout(frame, horizon)
+    hist, test = holdout(_read_long(data, None), horizon)
     if history is not None:
-        hist = _read_long_frame_tail(hist, history)
+        hist = last_points(hist, history)
     with _progress(not as_json) as cb:
-        table = run_comparison(hist, test, horizon, level=level, progress=cb)
+        table = compare_models(hist, test, horizon, level=level, progress=cb)
     if as_json:
         typer.echo(json.dumps(table.to_dict(orient="index"), indent=2))
     else:
-        console.print(to_markdown(table))
+        console.print(_scores_table(table))
 
 
-def _read_long_frame_tail(frame: pd.DataFrame, history: int) -> pd.DataFrame:
-    if history < 1:
-        raise InputError(f"--history must be positive, got {history}")
-    return frame.groupby("unique_id", sort=False).tail(history).reset_index(drop=True)
+def _scores_table(table: pd.DataFrame) -> Table:
+    formats = {"coverage": "{:.1%}", "MAPE_skipped": "{:,.0f}"}
+    out = Table("model")
+    for col in table.columns:
+        out.add_column(str(col), justify="right")
+    for model, row in table.iterrows():
+        out.add_row(str(model), *(formats.get(c, "{:,.3f}").format(v) for c, v in row.items()))
+    return out
 
 
 def train_cmd(
@@ -132,8 +132,12 @@ def train_cmd(
     data: Path | None = typer.Option(None, "--data", help="Monthly CSV (source layout)."),
     models_dir: Path | None = typer.Option(None, "--models-dir", help="Where to save models."),
 ) -> None:
-    """Train the source-document models on a monthly CSV and save signed model files."""
-    from fincast.ml.legacy import CategorySpendingPredictor, ExpenseForecaster, SavingsForecaster
+    """Train the compatible API's models on a monthly CSV; save signed model files."""
+    from fincast.services.forecasting.compat import (
+        CategorySpendingPredictor,
+        ExpenseForecaster,
+        SavingsForecaster,
+    )
 
     kinds = {
         "expense": ExpenseForecaster,
@@ -160,7 +164,11 @@ def predict_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Next-month expense, category forecasts and risks, savings trajectory and health."""
-    from fincast.ml.legacy import CategorySpendingPredictor, ExpenseForecaster, SavingsForecaster
+    from fincast.services.forecasting.compat import (
+        CategorySpendingPredictor,
+        ExpenseForecaster,
+        SavingsForecaster,
+    )
 
     df = _monthly(data)
     target = _models_dir(models_dir)
@@ -199,64 +207,9 @@ def predict_cmd(
     console.print(f"Health: {result['health']['status']} - {result['health']['message']}")
 
 
-@benchmark_app.command("forecast")
-def benchmark_forecast(
-    dataset: list[str] = typer.Option(
-        ["m1", "households"], "--dataset", help="m1|households|builtin"
-    ),
-    scenario: list[str] = typer.Option(["full", "last24", "last12"], "--scenario"),
-    limit: int | None = typer.Option(None, "--limit", help="First N series only."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    write_docs: Path | None = typer.Option(None, "--write-docs", help="Update benchmarks.md."),
-) -> None:
-    """Forecast accuracy, calibration and speed against AutoETS and friends."""
-    from fincast.bench.forecast import run_benchmark, targets, to_markdown
-
-    results: dict[str, dict[str, Any]] = {}
-    sections = []
-    for ds in dataset:
-        with _progress(not as_json) as cb:
-            tables = run_benchmark(ds, scenario, limit, progress=cb)
-        for sc, table in tables.items():
-            results[f"{ds}/{sc}"] = {
-                "table": table.to_dict(orient="index"),
-                "targets": targets(table, sc),
-            }
-            met = ", ".join(
-                f"{k} {'met' if v else 'MISSED'}" for k, v in targets(table, sc).items()
-            )
-            sections.append(f"### {ds} / {sc}\n\n{to_markdown(table)}\n\nTargets: {met}.\n")
-    if as_json:
-        typer.echo(json.dumps(results, indent=2, default=float))
-    else:
-        console.print("\n".join(sections))
-    if write_docs is not None:
-        _write_docs(write_docs, sections, dataset, scenario, limit)
-
-
-def _write_docs(
-    path: Path, sections: list[str], datasets: list[str], scenarios: list[str], limit: int | None
-) -> None:
-    text = path.read_text("utf-8")
-    head = "## Forecasting\n"
-    start = text.index(head) + len(head)
-    nxt = text.find("\n## ", start)
-    end = len(text) if nxt < 0 else nxt + 1
-    cmd = "fincast benchmark forecast " + " ".join(
-        [*(f"--dataset {d}" for d in datasets), *(f"--scenario {s}" for s in scenarios)]
-        + ([f"--limit {limit}"] if limit else [])
-    )
-    body = (
-        f"\nCommand: `{cmd}` (run {date.today().isoformat()}, 2 cores, n_jobs=1 for every "
-        "model, numba compiled before timing).\n\n" + "\n".join(sections)
-    )
-    path.write_text(text[:start] + body + "\n" + text[end:], "utf-8")
-
-
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
     app.command("forecast")(forecast_cmd)
     app.command("evaluate")(evaluate_cmd)
     app.command("train")(train_cmd)
     app.command("predict")(predict_cmd)
-    app.add_typer(benchmark_app, name="benchmark")

@@ -10,9 +10,6 @@ import typer
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
     app.command("serve")(serve)
-    from fincast.bench.api_load import register as register_bench
-
-    register_bench(app)
 
 
 def serve(

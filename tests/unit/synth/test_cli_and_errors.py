@@ -1,15 +1,13 @@
-"""Argument errors, the CLI commands, the benchmark function and the database wiring."""
+"""Argument errors, the CLI commands and the database wiring."""
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from fincast.bench.synth import bench_generate
 from fincast.cli import main as cli_main
 from fincast.errors import InputError
 from fincast.synth import FILES, generate_households
@@ -92,29 +90,12 @@ def test_main_prints_one_line_and_exits_2(
     assert err == "error: users must be a whole number of at least 1, got 0"
 
 
-def test_cli_bench_generate_prints_a_table() -> None:
-    result = runner.invoke(cli_main.app, ["bench-generate", "--users", "3", "--months", "2"])
-    assert result.exit_code == 0, result.output
-    assert "rows_per_second" in result.output
-
-
-def test_bench_generate_reports_timings(tmp_path: Path) -> None:
-    result = bench_generate(5, 4, 1, out_dir=tmp_path)
-    assert result["rows"] > 0 and result["seconds"] > 0
-    assert result["rows_per_second"] > 0 and result["mb_written"] > 0
-    assert {"date", "machine", "generate_seconds", "write_seconds"} <= set(result)
-    assert (tmp_path / "transactions.csv").exists()
-
-
-@pytest.mark.skipif(
-    importlib.util.find_spec("fincast.ledger.bulk") is None, reason="bulk loader not present"
-)
 def test_cli_into_db_loads_the_transactions(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_engine: object
 ) -> None:
-    import fincast.db.engine
+    from fincast.services import database
 
-    monkeypatch.setattr(fincast.db.engine, "get_engine", lambda *a, **k: sqlite_engine)
+    monkeypatch.setattr(database, "engine", lambda *a, **k: sqlite_engine)
     result = runner.invoke(
         cli_main.app,
         [

@@ -1,4 +1,4 @@
-"""`fincast bench-api`: a load test of the API on loopback (asyncio + httpx).
+"""`fincast benchmark api`: a load test of the API on loopback (asyncio + httpx).
 
 It builds a throw-away SQLite database with demo-sized data (one user with three years of
 transactions, plus other users), starts ``fincast serve`` in a subprocess on a free port,
@@ -22,8 +22,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-
-import typer
 
 PASSWORD = "bench-password-123"  # noqa: S105 - a throw-away user in a temporary database
 EXPENSE_PLAN = (
@@ -158,14 +156,19 @@ async def _run_load(base: str, token: str, clients: int, seconds: float) -> dict
     return stats
 
 
-def run(clients: int, seconds: float, workers: int = 1) -> list[dict[str, object]]:
-    """Run the benchmark; returns one row per endpoint plus an ``all`` row."""
+def run(
+    clients: int, seconds: float, workers: int = 1, *, users: int = 21, months: int = 36
+) -> list[dict[str, object]]:
+    """Run the benchmark; returns one row per endpoint plus an ``all`` row.
+
+    ``users`` households with ``months`` of history are seeded; the first one is measured.
+    """
     import httpx
 
     with tempfile.TemporaryDirectory(prefix="fincast-bench-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         email = "bench@bench.invalid"
-        seed_demo(url, email)
+        seed_demo(url, email, months=months, others=users - 1)
         port = free_port()
         env = {
             **os.environ,
@@ -228,17 +231,3 @@ def to_markdown(rows: list[dict[str, object]]) -> str:
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows]
     return "\n".join(lines)
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``bench-api`` to the main app."""
-
-    @app.command("bench-api")
-    def bench_api(
-        clients: int = typer.Option(50, "--clients", min=1, max=1000),
-        seconds: float = typer.Option(60.0, "--seconds", min=1.0),
-        workers: int = typer.Option(1, "--workers", min=1, max=16, help="Server processes."),
-    ) -> None:
-        """Load-test the API on loopback: p50, p99 and requests per second per endpoint."""
-        rows = run(clients, seconds, workers)
-        typer.echo(to_markdown(rows))

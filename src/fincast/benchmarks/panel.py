@@ -10,7 +10,7 @@ from rich.progress import Progress
 from sqlalchemy import Engine, func, select
 
 from fincast.db import migrate
-from fincast.ledger.bulk import load_transactions_frame
+from fincast.ledger.loader import load_transactions_frame
 from fincast.ledger.models import Transaction
 from fincast.panel import build_panel
 

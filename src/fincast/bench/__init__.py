@@ -1,1 +1,0 @@
-"""fincast.bench."""

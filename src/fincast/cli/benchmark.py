@@ -1,0 +1,141 @@
+"""`fincast benchmark <name>`: every benchmark recorded in docs/benchmarks.md.
+
+This is the only module that imports ``fincast.benchmarks``, and each command does so inside
+its function, so the API and the other commands never load benchmark code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from fincast.cli.common import print_json, progress_bar
+from fincast.cli.forecast import _progress
+
+benchmark_app = typer.Typer(
+    help="Reproducible benchmarks; their results are in docs/benchmarks.md.",
+    no_args_is_help=True,
+)
+console = Console()
+
+
+@benchmark_app.command("forecast")
+def forecast(
+    dataset: list[str] = typer.Option(
+        ["m1", "households"], "--dataset", help="m1|households|builtin"
+    ),
+    scenario: list[str] = typer.Option(["full", "last24", "last12"], "--scenario"),
+    limit: int | None = typer.Option(None, "--limit", help="First N series only."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    write_docs: Path | None = typer.Option(None, "--write-docs", help="Update benchmarks.md."),
+) -> None:
+    """Forecast accuracy, calibration and speed against AutoETS and friends."""
+    from fincast.benchmarks import forecast as bench
+
+    results: dict[str, dict[str, Any]] = {}
+    sections = []
+    for ds in dataset:
+        with _progress(not as_json) as cb:
+            tables = bench.run_benchmark(ds, scenario, limit, progress=cb)
+        for sc, table in tables.items():
+            results[f"{ds}/{sc}"] = {
+                "table": table.to_dict(orient="index"),
+                "targets": bench.targets(table, sc),
+            }
+            sections.append(bench.section(ds, sc, table))
+    if as_json:
+        typer.echo(json.dumps(results, indent=2, default=float))
+    else:
+        typer.echo("\n".join(sections))  # plain text: markdown must not wrap at the terminal
+    if write_docs is not None:
+        command = bench.command_line(dataset, scenario, limit)
+        bench.write_docs(write_docs, sections, command, dt.date.today().isoformat())
+
+
+@benchmark_app.command("generate")
+def generate(
+    users: int = typer.Option(10_000, "--users", help="Number of households."),
+    months: int = typer.Option(36, "--months", help="Number of calendar months."),
+    seed: int = typer.Option(42, "--seed", help="Random seed."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Keep the files here (default: a temporary folder, removed)."
+    ),
+) -> None:
+    """Time generating and writing synthetic households; print a result table."""
+    from fincast.benchmarks.generate import bench_generate
+    from fincast.synth import GENERATION_STEPS, validate_arguments
+
+    validate_arguments(users, months, seed, "2023-01")
+    with progress_bar("generating", len(GENERATION_STEPS)) as advance:
+        result = bench_generate(users, months, seed, out_dir=out, progress=lambda _: advance())
+    table = Table(title="fincast benchmark generate")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for key, value in result.items():
+        table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
+    console.print(table)
+
+
+@benchmark_app.command("import")
+def import_(
+    rows: int = typer.Option(1_000_000, "--rows", min=1, help="Rows in the generated CSV."),
+    database_url: str | None = typer.Option(
+        None, "--database-url", help="Database to measure on (default: a temporary SQLite file)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Measure importing a generated CSV of --rows transactions (seconds, rows/s, peak RSS)."""
+    from fincast.benchmarks.imports import bench_import
+
+    result = bench_import(rows=rows, database_url=database_url)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    typer.echo(
+        f"{result['rows']} rows into {result['backend']}: {result['import_seconds']:.1f} s "
+        f"({result['import_cpu_seconds']:.1f} s CPU), "
+        f"{result['rows_per_second']:.0f} rows/s, peak RSS {result['peak_rss_mb']:.0f} MiB "
+        f"(re-import {result['reimport_seconds']:.1f} s, {result['duplicates']} duplicates)"
+    )
+
+
+@benchmark_app.command("panel")
+def panel(
+    users: int = typer.Option(10_000, help="Synthetic households."),
+    months: int = typer.Option(36, help="Months of history."),
+    database_url: str | None = typer.Option(
+        None, help="Database to use (default: the configured one); it should start empty."
+    ),
+    repeats: int = typer.Option(3, help="Timed panel builds."),
+) -> None:
+    """Time the monthly panel build for many households (loads them first if the DB is empty)."""
+    from fincast.benchmarks.panel import bench_panel
+    from fincast.db.engine import get_engine, make_engine
+
+    engine = make_engine(database_url) if database_url else get_engine()
+    print_json(bench_panel(engine, users=users, months=months, repeats=repeats))
+
+
+@benchmark_app.command("api")
+def api(
+    clients: int = typer.Option(50, "--clients", min=1, max=1000),
+    seconds: float = typer.Option(60.0, "--seconds", min=1.0),
+    workers: int = typer.Option(1, "--workers", min=1, max=16, help="Server processes."),
+    users: int = typer.Option(21, "--users", min=1, help="Seeded users (the first is measured)."),
+    months: int = typer.Option(36, "--months", min=4, help="Months of history per seeded user."),
+) -> None:
+    """Load-test the API on loopback: p50, p99 and requests per second per endpoint."""
+    from fincast.benchmarks.api_load import run, to_markdown
+
+    typer.echo(to_markdown(run(clients, seconds, workers, users=users, months=months)))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``benchmark`` command group to the main app."""
+    app.add_typer(benchmark_app, name="benchmark")

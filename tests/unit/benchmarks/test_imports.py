@@ -1,0 +1,44 @@
+"""`fincast benchmark import`: a generated bank CSV imported twice into a fresh database."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from fincast.benchmarks.imports import write_csv
+from fincast.cli.main import app
+
+runner = CliRunner()
+
+
+def test_write_csv_writes_the_rows_it_is_asked_for(tmp_path: Path) -> None:
+    path = tmp_path / "bank.csv"
+    size = write_csv(path, 250, seed=3)
+    with path.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 250 and size == path.stat().st_size
+    assert set(rows[0]) == {"Date", "Description", "Amount"}
+    assert rows == sorted(rows, key=lambda r: r["Date"])
+
+
+def test_cli_benchmark_import_reports_both_imports() -> None:
+    result = runner.invoke(app, ["benchmark", "import", "--rows", "300", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["rows"] == 300 and out["backend"] == "sqlite"
+    assert out["imported"] == 300 and out["duplicates"] == 300
+    assert out["import_cpu_seconds"] > 0 and out["import_seconds"] > 0
+    assert out["reimport_seconds"] > 0 and out["peak_rss_mb"] > 0
+    assert out["rows_per_second"] > 0
+
+
+def test_cli_benchmark_import_prints_one_line_without_json() -> None:
+    result = runner.invoke(app, ["benchmark", "import", "--rows", "50"])
+    assert result.exit_code == 0, result.output
+    line = result.output.strip()
+    assert "\n" not in line
+    assert line.startswith("50 rows into sqlite: ") and "(re-import" in line
+    assert "50 duplicates)" in line
