@@ -116,9 +116,9 @@ def panel(
 ) -> None:
     """Time the monthly panel build for many households (loads them first if the DB is empty)."""
     from fincast.benchmarks.panel import bench_panel
-    from fincast.db.engine import get_engine, make_engine
+    from fincast.services import database
 
-    engine = make_engine(database_url) if database_url else get_engine()
+    engine = database.engine(database_url, fresh=True)
     print_json(bench_panel(engine, users=users, months=months, repeats=repeats))
 
 

@@ -1,4 +1,4 @@
-"""Helpers shared by CLI commands: the migrated engine, progress bars, JSON output."""
+"""Helpers shared by CLI commands: the migrated engine (from services), progress bars, JSON."""
 
 from __future__ import annotations
 
@@ -15,18 +15,10 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from sqlalchemy import Engine
 
-from fincast.db import migrate
-from fincast.db.engine import get_engine
+from fincast.services.database import migrated_engine
 
-
-def migrated_engine(url: str | None = None) -> Engine:
-    """The configured database, migrated to the newest schema."""
-    engine = get_engine(url)
-    if not migrate.is_current(engine):
-        migrate.upgrade(engine)
-    return engine
+__all__ = ["migrated_engine", "print_json", "progress_bar"]
 
 
 @contextmanager

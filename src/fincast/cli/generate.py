@@ -1,4 +1,4 @@
-"""`fincast generate` and `fincast bench-generate`: synthetic households to files or a database."""
+"""`fincast generate`: synthetic households to files or a database."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 console = Console()
 
@@ -53,16 +52,13 @@ def generate(
         paths = write(households, out, progress=lambda n: bar.update(wtask, advance=n))
         bar.update(wtask, description="written")
         if into_db:
-            from fincast.db.engine import get_engine
-            from fincast.ledger.bulk import load_transactions_frame
+            from fincast.services import database
+            from fincast.services.households import load_transactions
 
             dtask = bar.add_task("loading into database", total=rows)
-            # the loader works on plain string columns, as read from transactions.csv
-            tx = households.transactions
-            frame = tx.astype({c: object for c in tx.columns if tx[c].dtype == "category"})
-            result = load_transactions_frame(
-                get_engine(),
-                frame,
+            result = load_transactions(
+                database.engine(),
+                households.transactions,
                 progress=lambda n: bar.update(dtask, advance=n),
             )
             console.print(f"database: {result}")
@@ -74,38 +70,6 @@ def generate(
         console.print(f"  {path}")
 
 
-def bench_generate(
-    users: int = typer.Option(10_000, "--users", help="Number of households."),
-    months: int = typer.Option(36, "--months", help="Number of calendar months."),
-    seed: int = typer.Option(42, "--seed", help="Random seed."),
-    out: Path | None = typer.Option(
-        None, "--out", help="Keep the files here (default: a temporary folder, removed)."
-    ),
-) -> None:
-    """Time generating and writing synthetic households; print a result table."""
-    from fincast.bench.synth import bench_generate as run
-    from fincast.synth import GENERATION_STEPS, validate_arguments
-
-    validate_arguments(users, months, seed, "2023-01")
-    with _progress() as bar:
-        task = bar.add_task("benchmark", total=len(GENERATION_STEPS))
-        result = run(
-            users,
-            months,
-            seed,
-            out_dir=out,
-            progress=lambda step: bar.update(task, advance=1, description=f"generating {step}"),
-        )
-        bar.update(task, description="done")
-    table = Table(title="fincast bench-generate")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    for key, value in result.items():
-        table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
-    console.print(table)
-
-
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
     app.command("generate")(generate)
-    app.command("bench-generate")(bench_generate)

@@ -58,7 +58,7 @@ def run(
     engine = migrated_engine()
     env = dict(os.environ)
     if demo:
-        from fincast.demo import ensure_demo_data
+        from fincast.services.demo import ensure_demo_data
 
         with console.status("loading demo households (first run only)..."):
             login = ensure_demo_data(engine, settings)

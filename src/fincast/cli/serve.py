@@ -22,15 +22,13 @@ def serve(
     import uvicorn
 
     from fincast.config import get_settings
-    from fincast.db import migrate
-    from fincast.db.engine import get_engine
+    from fincast.services import database
 
     os.environ["FINCAST_LOG_LEVEL"] = log_level.upper()
     settings = get_settings()
-    engine = get_engine(settings.resolved_database_url)
-    if not migrate.is_current(engine):
-        typer.echo("migrating the database to the newest revision", err=True)
-        migrate.upgrade(engine)
+    engine = database.engine(settings.resolved_database_url)
+    if database.migrate_if_behind(engine):
+        typer.echo("migrated the database to the newest revision", err=True)
     engine.dispose()
     uvicorn.run(
         "fincast.api.app:create_app",

@@ -16,9 +16,23 @@ from fincast.db import migrate
 from fincast.db.engine import get_engine, make_engine, session_factory
 
 
-def engine(url: str | None = None) -> Engine:
-    """The engine for ``url`` (default: the configured database), as it is."""
-    return get_engine(url)
+def engine(url: str | None = None, *, fresh: bool = False) -> Engine:
+    """The engine for ``url`` (default: the configured database), as it is.
+
+    Args:
+        url: Database URL; None means the configured database.
+        fresh: A new engine of its own (for a database other than the configured one, such
+            as a benchmark's) instead of the process-wide one.
+    """
+    return make_engine(url) if fresh and url else get_engine(url)
+
+
+def migrate_if_behind(eng: Engine) -> bool:
+    """Migrate ``eng``'s database to the newest schema; True if it had to."""
+    if migrate.is_current(eng):
+        return False
+    migrate.upgrade(eng)
+    return True
 
 
 def sessions(eng: Engine) -> sessionmaker[Session]:
@@ -38,16 +52,9 @@ def not_ready_reason(eng: Engine) -> str | None:
 
 
 def migrated_engine(url: str | None = None, *, fresh: bool = False) -> Engine:
-    """The engine for ``url`` (default: the configured one), migrated to the newest schema.
-
-    Args:
-        url: Database URL; None means the configured database.
-        fresh: A new engine of its own (for a database other than the configured one, such
-            as a benchmark's) instead of the process-wide one.
-    """
-    eng = make_engine(url) if fresh and url else get_engine(url)
-    if not migrate.is_current(eng):
-        migrate.upgrade(eng)
+    """:func:`engine`, migrated to the newest schema."""
+    eng = engine(url, fresh=fresh)
+    migrate_if_behind(eng)
     return eng
 
 
