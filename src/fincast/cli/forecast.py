@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from fincast.errors import InputError
+from fincast.panel.readers import read_csv_file, read_long_csv
 
 console = Console()
 DEMO_CSV = Path(__file__).resolve().parents[1] / "data" / "sample_monthly_data.csv"
@@ -44,31 +45,11 @@ def _progress(enabled: bool = True) -> Iterator[Any]:
         yield update
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise InputError(f"data file not found: {path}")
-    try:
-        return pd.read_csv(path)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not a readable CSV ({exc})") from exc
-
-
-def _read_long(path: Path, history: int | None) -> pd.DataFrame:
-    from fincast.frames import UID, validate_long_frame
-
-    frame = validate_long_frame(_read_csv(path), name=str(path))
-    if history is not None:
-        if history < 1:
-            raise InputError(f"--history must be positive, got {history}")
-        frame = frame.groupby(UID, sort=False).tail(history).reset_index(drop=True)
-    return frame
-
-
 def _monthly(data: Path | None) -> pd.DataFrame:
     path = data or DEMO_CSV
     if data is None and not path.exists():
         raise InputError("--data is required (no demo monthly file is installed)")
-    return _read_csv(path)
+    return read_csv_file(path)
 
 
 def _models_dir(models_dir: Path | None) -> Path:
@@ -87,7 +68,7 @@ def forecast_cmd(
     """Forecast every series of a monthly long CSV with calibrated intervals."""
     from fincast.services.forecasting.store import forecast_panel
 
-    frame = _read_long(data, history)
+    frame = read_long_csv(data, history=history)
     with _progress() as cb:
         fc = forecast_panel(frame, horizon, level, progress=cb)
     fc["ds"] = fc["ds"].dt.strftime("%Y-%m-%d")
@@ -106,7 +87,7 @@ def evaluate_cmd(
     """Hold out the last H points and score fincast beside the baselines."""
     from fincast.ml.evaluation import compare_models, holdout, last_points
 
-    hist, test = holdout(_read_long(data, None), horizon)
+    hist, test = holdout(read_long_csv(data), horizon)
     if history is not None:
         hist = last_points(hist, history)
     with _progress(not as_json) as cb:

@@ -22,7 +22,8 @@ from fincast.panel.build import (
 _SEED_NON_CATEGORY = {"year_month", "month", "date", TOTAL_INCOME, TOTAL_EXPENSE, SAVINGS}
 
 
-def _read_csv(path: str | Path) -> pd.DataFrame:
+def read_csv_file(path: str | Path) -> pd.DataFrame:
+    """Read a CSV file as a frame; InputError naming the file when it is missing or unreadable."""
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such file")
@@ -34,7 +35,7 @@ def _read_csv(path: str | Path) -> pd.DataFrame:
 
 def read_long_csv(path: str | Path, *, history: int | None = None) -> pd.DataFrame:
     """Read a long CSV (``unique_id,ds,y``); ``history`` keeps the last N points per series."""
-    df = validate_long_frame(_read_csv(path), name=str(path))
+    df = validate_long_frame(read_csv_file(path), name=str(path))
     if history is not None:
         if history < 1:
             raise InputError(f"history must be at least 1, got {history}")
@@ -44,7 +45,7 @@ def read_long_csv(path: str | Path, *, history: int | None = None) -> pd.DataFra
 
 def read_monthly_csv(source: str | Path | pd.DataFrame, *, user: str = "0") -> pd.DataFrame:
     """Read the monthly table (``year_month,total_income,<cats>,...``) as a panel."""
-    df = source if isinstance(source, pd.DataFrame) else _read_csv(source)
+    df = source if isinstance(source, pd.DataFrame) else read_csv_file(source)
     name = "monthly data" if isinstance(source, pd.DataFrame) else str(source)
     month_col = next((c for c in ("year_month", "month", "date") if c in df.columns), None)
     if month_col is None:
