@@ -6,7 +6,7 @@ evaluate`` runs too); this module only chooses the data and the settings and rep
 Datasets: ``m1`` (the real M1 monthly series, ``../shared/data/forecasting``), ``households``
 (every series of 60 ``fincast.synth`` households: income, total expense, savings and each
 category a household spends on) and ``builtin`` (seven series of the same households, the
-layout of the first recorded synthetic runs). Scenarios follow EVALUATION.md: full history
+layout of the first recorded synthetic runs). Scenarios follow docs/evaluation.md: full history
 h=18, last 24 months h=12, last 12 months h=1.
 """
 

@@ -2,7 +2,8 @@
 
 Pure: long frames in, metric tables out (no database, no settings, no web framework). Used by
 ``fincast evaluate`` and by the forecasting benchmark. The baselines are seasonal naive,
-naive, AutoETS and AutoTheta (statsforecast) and the source document's random forest.
+naive, AutoETS and AutoTheta (statsforecast) and the compatible API's random forest
+(docs/compatibility.md).
 """
 
 from __future__ import annotations
