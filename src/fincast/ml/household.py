@@ -1,0 +1,499 @@
+"""Household forecasts: every series of one household's monthly table, calibrated on many.
+
+A household's monthly table (docs/compatibility.md) holds income and one expense series per
+category; the total is their sum and savings are income minus the total. Served forecasts
+must hold for *this* household, including one with three months of history, so
+:class:`HouseholdForecaster` learns across households:
+
+* ``fit`` cuts windows of every history length from a population of monthly tables
+  (synthetic households on a fresh install, the users' own ledgers later). In every window
+  each series is put in a class (income or category; fixed, intermittent or variable,
+  judged from the window alone) and a history bucket (:data:`HISTORY_BUCKETS`). The point
+  method of each class and bucket is the one with the lowest out-of-sample error; the
+  errors of that method, scaled by each series' own scale (from data before the origin
+  only), give the predictive distribution per class, bucket and step, stored as quantiles.
+  Selection and calibration use different households (even and odd), so the errors that
+  set the ranges never chose the method.
+* ``forecast`` applies them to one household: point forecasts per category (a fixed bill
+  is its last amount), the total built from its parts (categories are never moved to fit a
+  total), savings from income minus the total, and ranges at any level, plus the
+  probability of any spending.
+
+Pure: frames and arrays in and out; no database, no settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from fincast.errors import InputError
+from fincast.ml.household_table import EXPENSE, SAVINGS, HouseholdArrays, household_arrays
+from fincast.ml.point_methods import (
+    METHOD_NAMES,
+    METHODS,
+    SHAPES,
+    Method,
+    series_scale,
+    series_shape,
+)
+
+#: History lengths (months) where a new bucket starts. Fine steps where uncertainty changes
+#: fast with each month of history, coarse where it no longer does.
+HISTORY_BUCKETS = (3, 4, 5, 6, 8, 10, 12, 15, 18, 21, 24, 30, 36, 42, 48)
+MAX_HORIZON = 12
+MIN_HISTORY = 3
+#: Probabilities at which the scaled-error distribution of every key is stored.
+PROBS = np.r_[0.001, 0.005, np.round(np.arange(0.01, 1.0, 0.01), 2), 0.995, 0.999]
+#: Fewest scaled errors a (class, bucket, step) needs before it is used on its own.
+MIN_KEY = 60
+#: The interval level whose held-out coverage every forecast reports.
+CHECK_LEVEL = 95.0
+CLASSES = (
+    *(f"income/{s}" for s in SHAPES),
+    *(f"category/{s}" for s in SHAPES),
+    "expense_total",
+    "savings",
+    "savings_cumulative",
+)
+_SERIES_CLASSES = CLASSES[:6]
+
+
+def history_bucket(n: int) -> int:
+    """Index into :data:`HISTORY_BUCKETS` of a history of ``n`` months."""
+    return int(np.searchsorted(HISTORY_BUCKETS, n, side="right") - 1)
+
+
+def bucket_label(index: int) -> str:
+    """A bucket as people read it: ``3 months``, ``6-7 months``, ..., ``48+ months``."""
+    lo = HISTORY_BUCKETS[index]
+    if index + 1 == len(HISTORY_BUCKETS):
+        return f"{lo}+ months"
+    hi = HISTORY_BUCKETS[index + 1] - 1
+    return f"{lo} months" if hi == lo else f"{lo}-{hi} months"
+
+
+# ------------------------------------------------------------------ the model
+
+
+class HouseholdForecaster:
+    """Forecasts for one household's monthly table, learned across many households.
+
+    Args:
+        horizon: Longest horizon learned (months).
+        lengths: History lengths the population is cut to for learning; None uses every
+            length from 3 to 48 months.
+        stride: Months between the starts of windows of one length inside a household, so
+            a short history is learned from every stage of a household's life, not only its
+            first months; 5 is coprime with 12, so the windows end in every calendar month.
+        min_key: Fewest errors a (class, bucket, step) needs to be used on its own.
+    """
+
+    def __init__(
+        self,
+        horizon: int = MAX_HORIZON,
+        lengths: Sequence[int] | None = None,
+        stride: int = 5,
+        min_key: int = MIN_KEY,
+    ) -> None:
+        self.horizon = horizon
+        self.lengths = lengths
+        self.stride = stride
+        self.min_key = min_key
+
+    # -------------------------------------------------------------- fit
+    def fit(self, tables: Iterable[pd.DataFrame]) -> HouseholdForecaster:
+        """Learn methods and error distributions from many households' monthly tables."""
+        if not 1 <= self.horizon <= MAX_HORIZON:
+            raise InputError(f"horizon must be between 1 and {MAX_HORIZON}, got {self.horizon}")
+        households = [household_arrays(t) for t in tables]
+        households = [hh for hh in households if hh.n_months > MIN_HISTORY]
+        if not households:
+            raise InputError(f"learning needs households with more than {MIN_HISTORY} months")
+        longest = max(hh.n_months for hh in households)
+        lengths = self.lengths or range(MIN_HISTORY, min(longest, 48) + 1)
+        windows = [
+            (start, int(n))
+            for n in sorted({int(n) for n in lengths if MIN_HISTORY <= n < longest})
+            for start in range(0, longest - n, max(1, self.stride))
+        ]
+        n_b, n_m = len(HISTORY_BUCKETS), len(METHODS)
+        # Three disjoint groups of households: one chooses the method per class and bucket,
+        # one calibrates the spread of its errors, one measures the coverage that results
+        # (what a served forecast reports as its calibration).
+        choose, calibrate, check = households[0::3], households[1::3], households[2::3]
+        calibrate = calibrate or choose
+        err_sum = np.zeros((len(_SERIES_CLASSES), n_b, n_m))
+        err_n = np.zeros_like(err_sum)
+        for start, n in windows:
+            cut = self._cut(choose, start, n)
+            if cut is None:
+                continue
+            for m, name in enumerate(METHOD_NAMES):
+                r = np.abs(self._residuals(cut, METHODS[name]))
+                ok = np.isfinite(r)
+                np.add.at(err_sum[:, :, m], (cut.classes, cut.bucket), np.where(ok, r, 0).sum(1))
+                np.add.at(err_n[:, :, m], (cut.classes, cut.bucket), ok.sum(1))
+        self.method_ = self._choose(err_sum, err_n)
+        errors: dict[tuple[int, int, int], list[np.ndarray]] = {}
+        for start, n in windows:
+            cut = self._cut(calibrate, start, n)
+            if cut is not None:
+                self._collect(cut, errors)
+        self.quantiles_, self.counts_ = self._tables(errors)
+        self.coverage_, self.coverage_n_ = self._coverage(check, windows, CHECK_LEVEL)
+        self.n_households_ = len(households)
+        return self
+
+    def _coverage(
+        self,
+        households: Sequence[HouseholdArrays],
+        windows: Sequence[tuple[int, int]],
+        level: float,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Share of held-out outcomes inside the ``level`` % range, per class, bucket, step."""
+        shape = (len(CLASSES), len(HISTORY_BUCKETS), self.horizon)
+        inside = np.zeros(shape)
+        counts = np.zeros(shape, dtype=np.int64)
+        alpha = 1 - level / 100
+        lo_q = np.apply_along_axis(lambda q: np.interp(alpha / 2, PROBS, q), -1, self.quantiles_)
+        hi_q = np.apply_along_axis(
+            lambda q: np.interp(1 - alpha / 2, PROBS, q), -1, self.quantiles_
+        )
+        errors: dict[tuple[int, int, int], list[np.ndarray]] = {}
+        for start, n in windows:
+            cut = self._cut(households, start, n)
+            if cut is not None:
+                self._collect(cut, errors)
+        for (c, b, j), parts in errors.items():
+            r = np.concatenate(parts)
+            r = r[np.isfinite(r)]
+            inside[c, b, j] = np.sum((r >= lo_q[c, b, j]) & (r <= hi_q[c, b, j]))
+            counts[c, b, j] = r.size
+        with np.errstate(invalid="ignore", divide="ignore"):
+            coverage = np.where(counts > 0, inside / np.maximum(counts, 1), np.nan)
+        return coverage, counts
+
+    @dataclass
+    class _Cut:
+        """Every household cut at one origin: series rows, their classes, the future."""
+
+        history: np.ndarray
+        future: np.ndarray  # actuals, NaN beyond each household's end
+        classes: np.ndarray
+        bucket: np.ndarray
+        scale: np.ndarray
+        owner: np.ndarray  # household index per row
+        is_income: np.ndarray
+
+    def _cut(self, households: Sequence[HouseholdArrays], start: int, n: int) -> _Cut | None:
+        """Months ``start .. start + n - 1`` of every household that has a month after them.
+
+        Series with nothing but zeros before the cut are left out: a household does not
+        use that category yet, and its zeros would make every range look too easy.
+        """
+        h = self.horizon
+        rows, futures, owners, income = [], [], [], []
+        for i, hh in enumerate(households):
+            t = start + n
+            if hh.n_months <= t:
+                continue
+            fut = np.full((hh.values.shape[0], h), np.nan)
+            avail = hh.values[:, t : t + h]
+            fut[:, : avail.shape[1]] = avail
+            used = np.abs(hh.values[:, start:t]).sum(axis=1) > 0
+            used[0] = True  # income stays: savings need it even when it is zero
+            rows.append(hh.values[used, start:t])
+            futures.append(fut[used])
+            owners.append(np.full(int(used.sum()), i))
+            income.append(np.flatnonzero(used) == 0)
+        if not rows:
+            return None
+        history = np.vstack(rows)
+        is_income = np.concatenate(income)
+        shape = series_shape(history)
+        classes = np.where(is_income, shape, shape + 3)
+        bucket = np.full(history.shape[0], history_bucket(n))
+        return self._Cut(
+            history,
+            np.vstack(futures),
+            classes,
+            bucket,
+            series_scale(history),
+            np.concatenate(owners),
+            is_income,
+        )
+
+    def _point(self, history: np.ndarray, method: Method) -> np.ndarray:
+        return np.maximum(method(history, self.horizon), 0.0)
+
+    def _residuals(self, cut: _Cut, method: Method) -> np.ndarray:
+        return (cut.future - self._point(cut.history, method)) / cut.scale[:, None]
+
+    def _choose(self, err_sum: np.ndarray, err_n: np.ndarray) -> np.ndarray:
+        """The best method per (class, bucket); thin cells borrow from the class overall."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = err_sum / err_n
+            overall = err_sum.sum(axis=1) / err_n.sum(axis=1)
+        overall = np.where(np.isfinite(overall), overall, np.inf)
+        best = np.argmin(np.where(np.isfinite(mean), mean, np.inf), axis=2)
+        thin = err_n.min(axis=2) < self.min_key
+        chosen = np.where(thin, np.argmin(overall, axis=1)[:, None], best)
+        # A fixed bill is forecast as itself: its last amount.
+        chosen[[SHAPES.index("fixed"), 3 + SHAPES.index("fixed")]] = METHOD_NAMES.index("naive")
+        return chosen
+
+    def _served_points(self, cut: _Cut) -> np.ndarray:
+        """The chosen method's forecast per row."""
+        f = np.empty_like(cut.future)
+        methods = self.method_[cut.classes, cut.bucket]
+        for m in np.unique(methods):
+            rows = methods == m
+            f[rows] = self._point(cut.history[rows], METHODS[METHOD_NAMES[m]])
+        return f
+
+    def _collect(self, cut: _Cut, errors: dict[tuple[int, int, int], list[np.ndarray]]) -> None:
+        """Add the scaled errors of every series, the total and savings at one origin."""
+        f = self._served_points(cut)
+        r = (cut.future - f) / cut.scale[:, None]
+        b = int(cut.bucket[0])
+        for c in range(len(_SERIES_CLASSES)):
+            rows = cut.classes == c
+            for j in range(self.horizon):
+                errors.setdefault((c, b, j), []).append(r[rows, j])
+        owners = np.unique(cut.owner)
+        idx = np.searchsorted(owners, cut.owner)
+        spend = ~cut.is_income
+
+        def per_household(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+            out = np.zeros((owners.size, values.shape[1]))
+            np.add.at(out, idx[rows], values[rows])
+            return out
+
+        hist_total = per_household(cut.history, spend)
+        hist_income = per_household(cut.history, cut.is_income)
+        total_f, total_y = per_household(f, spend), per_household(cut.future, spend)
+        income_f, income_y = (
+            per_household(f, cut.is_income),
+            per_household(cut.future, cut.is_income),
+        )
+        kinds = {
+            "expense_total": (total_y - total_f, series_scale(hist_total)),
+            "savings": (
+                (income_y - total_y) - (income_f - total_f),
+                series_scale(hist_income - hist_total),
+            ),
+        }
+        kinds["savings_cumulative"] = (np.cumsum(kinds["savings"][0], axis=1), kinds["savings"][1])
+        for name, (err, scale) in kinds.items():
+            c = CLASSES.index(name)
+            scaled = err / scale[:, None]
+            for j in range(self.horizon):
+                errors.setdefault((c, b, j), []).append(scaled[:, j])
+
+    def _tables(
+        self, errors: dict[tuple[int, int, int], list[np.ndarray]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Quantiles of the scaled errors per (class, bucket, step), thin keys borrowed."""
+        shape = (len(CLASSES), len(HISTORY_BUCKETS), self.horizon)
+        q = np.full((*shape, PROBS.size), np.nan)
+        counts = np.zeros(shape, dtype=np.int64)
+        pooled: dict[tuple[int, int], list[np.ndarray]] = {}
+        for (c, b, j), parts in errors.items():
+            r = np.concatenate(parts)
+            r = r[np.isfinite(r)]
+            counts[c, b, j] = r.size
+            pooled.setdefault((c, j), []).append(r)
+            if r.size >= self.min_key:
+                q[c, b, j] = np.quantile(r, PROBS)
+        for c in range(shape[0]):
+            for j in range(shape[2]):
+                allr = np.concatenate(pooled.get((c, j), [np.zeros(0)]))
+                fallback = np.quantile(allr, PROBS) if allr.size else np.zeros(PROBS.size)
+                for b in range(shape[1]):
+                    if np.isnan(q[c, b, j, 0]):
+                        q[c, b, j] = _nearest_bucket(q[c, :, j], b, fallback)
+        # Uncertainty does not shrink further ahead: widen each step to at least the last.
+        q[..., PROBS >= 0.5] = np.maximum.accumulate(q[..., PROBS >= 0.5], axis=2)
+        q[..., PROBS < 0.5] = np.minimum.accumulate(q[..., PROBS < 0.5], axis=2)
+        return q, counts
+
+    # -------------------------------------------------------------- persistence
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The fitted state as plain arrays (no Python objects), for a model file."""
+        return {
+            "config": np.array([self.horizon, self.stride, self.min_key], dtype=np.int64),
+            "method": self.method_.astype(np.int64),
+            "quantiles": self.quantiles_,
+            "counts": self.counts_,
+            "coverage": self.coverage_,
+            "coverage_n": self.coverage_n_,
+            "n_households": np.array([self.n_households_], dtype=np.int64),
+            "probs": PROBS,
+            "buckets": np.asarray(HISTORY_BUCKETS, dtype=np.int64),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> HouseholdForecaster:
+        """Rebuild a fitted forecaster from :meth:`to_arrays` output; InputError if it differs."""
+        try:
+            horizon, stride, min_key = (int(v) for v in arrays["config"])
+            same = np.array_equal(arrays["probs"], PROBS) and np.array_equal(
+                arrays["buckets"], np.asarray(HISTORY_BUCKETS)
+            )
+            q = np.asarray(arrays["quantiles"], dtype=float)
+            expected = (len(CLASSES), len(HISTORY_BUCKETS), horizon, PROBS.size)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise InputError(f"household model arrays are incomplete ({exc})") from exc
+        if not same or q.shape != expected:
+            raise InputError("household model arrays were made by another version of fincast")
+        model = cls(horizon=horizon, stride=stride, min_key=min_key)
+        model.method_ = np.asarray(arrays["method"], dtype=np.int64)
+        model.quantiles_ = q
+        model.counts_ = np.asarray(arrays["counts"], dtype=np.int64)
+        model.coverage_ = np.asarray(arrays["coverage"], dtype=float)
+        model.coverage_n_ = np.asarray(arrays["coverage_n"], dtype=np.int64)
+        model.n_households_ = int(arrays["n_households"][0])
+        return model
+
+    def calibration(self, cls_name: str, bucket: int, step: int) -> tuple[float, int]:
+        """Held-out coverage of the 95 % range and how many outcomes it was measured on."""
+        c = CLASSES.index(cls_name)
+        return float(self.coverage_[c, bucket, step - 1]), int(
+            self.coverage_n_[c, bucket, step - 1]
+        )
+
+    # -------------------------------------------------------------- forecast
+    def forecast(self, table: pd.DataFrame, horizon: int = 1) -> HouseholdForecast:
+        """Forecast every series of one household ``horizon`` months after its last month."""
+        if not hasattr(self, "quantiles_"):
+            raise InputError("this forecaster is not fitted yet; call fit(tables) first")
+        if not 1 <= horizon <= self.horizon:
+            raise InputError(f"horizon must be between 1 and {self.horizon}, got {horizon}")
+        hh = household_arrays(table)
+        n = hh.n_months
+        if n < MIN_HISTORY:
+            raise InputError(
+                f"at least {MIN_HISTORY} complete months of data are needed to forecast; found {n}"
+            )
+        y = hh.values
+        b = history_bucket(n)
+        shape = series_shape(y)
+        classes = np.where(np.arange(y.shape[0]) == 0, shape, shape + 3)
+        point = np.empty((y.shape[0], self.horizon))
+        methods = self.method_[classes, b]
+        for m in np.unique(methods):
+            rows = methods == m
+            point[rows] = self._point(y[rows], METHODS[METHOD_NAMES[m]])
+        scale = series_scale(y)
+        total_hist = y[1:].sum(axis=0, keepdims=True)
+        sav_hist = y[:1] - total_hist
+        total = point[1:].sum(axis=0)
+        savings = point[0] - total
+        rows = [
+            (name, CLASSES[c], "last amount" if s == 0 else METHOD_NAMES[m], point[i], scale[i])
+            for i, (name, c, s, m) in enumerate(zip(hh.names, classes, shape, methods, strict=True))
+        ]
+        total_scale = float(series_scale(total_hist)[0])
+        savings_scale = float(series_scale(sav_hist)[0])
+        rows += [
+            (EXPENSE, "expense_total", "sum of categories", total, total_scale),
+            (SAVINGS, "savings", "income minus expense", savings, savings_scale),
+            (
+                "cumulative_savings",
+                "savings_cumulative",
+                "sum of savings",
+                np.cumsum(savings),
+                savings_scale,
+            ),
+        ]
+        months_out = pd.period_range(hh.months[-1] + 1, periods=horizon, freq="M")
+        return HouseholdForecast(
+            series=tuple(r[0] for r in rows),
+            classes=tuple(r[1] for r in rows),
+            methods=tuple(r[2] for r in rows),
+            point=np.vstack([r[3][:horizon] for r in rows]),
+            scale=np.array([r[4] for r in rows], dtype=float),
+            quantiles=np.stack([self.quantiles_[CLASSES.index(r[1]), b, :horizon] for r in rows]),
+            months=months_out,
+            history_months=n,
+            bucket=b,
+        )
+
+
+def _nearest_bucket(q: np.ndarray, b: int, fallback: np.ndarray) -> np.ndarray:
+    """The filled quantile row of the nearest bucket (longer histories first), or ``fallback``."""
+    for d in range(1, q.shape[0]):
+        for k in (b + d, b - d):
+            if 0 <= k < q.shape[0] and not np.isnan(q[k, 0]):
+                return q[k]
+    return fallback
+
+
+NONNEGATIVE = frozenset(
+    {*(f"income/{s}" for s in SHAPES), *(f"category/{s}" for s in SHAPES), "expense_total"}
+)
+
+
+@dataclass(frozen=True)
+class HouseholdForecast:
+    """Forecasts of one household: a point and an error distribution per series and month.
+
+    ``quantiles[i, j]`` are the scaled-error quantiles at :data:`PROBS` of series ``i`` at
+    step ``j``; the predictive distribution is ``point + scale * error``.
+    """
+
+    series: tuple[str, ...]
+    classes: tuple[str, ...]
+    methods: tuple[str, ...]
+    point: np.ndarray
+    scale: np.ndarray
+    quantiles: np.ndarray
+    months: pd.PeriodIndex
+    history_months: int
+    bucket: int
+
+    def quantile(self, p: float) -> np.ndarray:
+        """The ``p`` quantile of every series at every step (series x steps)."""
+        k = int(np.clip(np.searchsorted(PROBS, p) - 1, 0, PROBS.size - 2))
+        w = float(np.clip((p - PROBS[k]) / (PROBS[k + 1] - PROBS[k]), 0.0, 1.0))
+        q = (1 - w) * self.quantiles[..., k] + w * self.quantiles[..., k + 1]
+        out = self.point + self.scale[:, None] * q
+        nonneg = np.array([c in NONNEGATIVE for c in self.classes])
+        out[nonneg] = np.maximum(out[nonneg], 0.0)
+        return out
+
+    def interval(self, level: float) -> tuple[np.ndarray, np.ndarray]:
+        """``(lower, upper)`` of the central ``level`` % range (series x steps)."""
+        if not 0 < level < 100:
+            raise InputError(f"level must be between 0 and 100 (percent), got {level}")
+        alpha = 1 - level / 100
+        return self.quantile(alpha / 2), self.quantile(1 - alpha / 2)
+
+    def probability_above(self, i: int, j: int, amount: float) -> float:
+        """P(series ``i`` at step ``j`` exceeds ``amount``)."""
+        z = (amount - self.point[i, j]) / self.scale[i]
+        return float(1.0 - np.interp(z, self.quantiles[i, j], PROBS, left=0.0, right=1.0))
+
+    def to_frame(self, levels: Sequence[float] = (95,)) -> pd.DataFrame:
+        """Long frame: ``series, class, method, month, step, forecast, lo-L, hi-L``."""
+        n, h = self.point.shape
+        out = pd.DataFrame(
+            {
+                "series": np.repeat(self.series, h),
+                "class": np.repeat(self.classes, h),
+                "method": np.repeat(self.methods, h),
+                "month": np.tile(self.months.strftime("%Y-%m"), n),
+                "step": np.tile(np.arange(1, h + 1), n),
+                "forecast": self.point.ravel(),
+            }
+        )
+        for level in levels:
+            lo, hi = self.interval(level)
+            name = f"{level:g}"
+            out[f"lo-{name}"] = lo.ravel()
+            out[f"hi-{name}"] = hi.ravel()
+        return out

@@ -1,0 +1,94 @@
+"""Point methods for monthly series, and the scale and shape of a history.
+
+Each method maps a history matrix (series x months, the last column the newest month) to a
+(series x h) forecast, vectorised over series so one call serves a whole population at one
+origin. Seasonal methods count back 12 columns: the same calendar month last year.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+Method = Callable[[np.ndarray, int], np.ndarray]
+SHAPES = ("fixed", "intermittent", "variable")
+
+
+def _mean_of_last(k: int) -> Method:
+    def method(y: np.ndarray, h: int) -> np.ndarray:
+        return np.repeat(y[:, -k:].mean(axis=1, keepdims=True), h, axis=1)
+
+    return method
+
+
+def _median6(y: np.ndarray, h: int) -> np.ndarray:
+    return np.repeat(np.median(y[:, -6:], axis=1, keepdims=True), h, axis=1)
+
+
+def _naive(y: np.ndarray, h: int) -> np.ndarray:
+    return np.repeat(y[:, -1:], h, axis=1)
+
+
+def _same_month_mean(y: np.ndarray, h: int) -> np.ndarray:
+    """Mean over past years of the same calendar month as each future step."""
+    n = y.shape[1]
+    out = np.empty((y.shape[0], h))
+    for j in range(h):
+        cols = np.arange(n - 12 + (j % 12), -1, -12)
+        cols = cols[(cols >= 0) & (cols < n)]
+        out[:, j] = y[:, cols].mean(axis=1)
+    return out
+
+
+def _seasonal_naive(y: np.ndarray, h: int) -> np.ndarray:
+    if y.shape[1] < 12:
+        return _mean_of_last(6)(y, h)
+    n = y.shape[1]
+    return y[:, [n - 12 + (j % 12) for j in range(h)]]
+
+
+def _seasonal_mean(y: np.ndarray, h: int) -> np.ndarray:
+    if y.shape[1] < 12:
+        return _mean_of_last(6)(y, h)
+    return _same_month_mean(y, h)
+
+
+def _seasonal_blend(y: np.ndarray, h: int) -> np.ndarray:
+    """Half the year's level, half the same month's history: spikes recur, damped."""
+    if y.shape[1] < 12:
+        return _mean_of_last(6)(y, h)
+    return 0.5 * _same_month_mean(y, h) + 0.5 * _mean_of_last(12)(y, h)
+
+
+METHODS: dict[str, Method] = {
+    "naive": _naive,
+    "mean3": _mean_of_last(3),
+    "mean6": _mean_of_last(6),
+    "mean12": _mean_of_last(12),
+    "median6": _median6,
+    "seasonal_naive": _seasonal_naive,
+    "seasonal_mean": _seasonal_mean,
+    "seasonal_blend": _seasonal_blend,
+}
+METHOD_NAMES = tuple(METHODS)
+
+
+def series_scale(y: np.ndarray) -> np.ndarray:
+    """Per-series scale from the history alone: mean absolute monthly change, floored.
+
+    The floor (5% of the level, at least 1) keeps fixed bills and empty categories from
+    getting a zero scale.
+    """
+    recent = y[:, -13:]
+    change = np.abs(np.diff(recent, axis=1)).mean(axis=1) if recent.shape[1] > 1 else 0.0
+    level = np.abs(y[:, -12:]).mean(axis=1)
+    return np.maximum(np.maximum(change, 0.05 * level), 1.0)
+
+
+def series_shape(y: np.ndarray) -> np.ndarray:
+    """Index into :data:`SHAPES` per series: fixed, intermittent or variable."""
+    last = y[:, -3:]
+    fixed = (np.abs(last - last[:, -1:]) < 0.005).all(axis=1) & (y[:, -1] > 0)
+    intermittent = (y[:, -12:] == 0).mean(axis=1) >= 0.25
+    return np.where(fixed, 0, np.where(intermittent, 1, 2))
