@@ -53,6 +53,9 @@ def household_arrays(table: pd.DataFrame) -> HouseholdArrays:
         raise InputError("monthly data: months must be consecutive (send empty months as 0)")
     cats = [c for c in table.columns if c not in (MONTH, INCOME, EXPENSE, SAVINGS)]
     data = table.iloc[order]
+    wrong = [c for c in (INCOME, *cats) if not pd.api.types.is_numeric_dtype(data[c])]
+    if wrong:
+        raise InputError(f"monthly data: columns {wrong} must hold amounts (numbers)")
     try:
         values = data[[INCOME, *cats]].to_numpy(dtype=float).T
         total = data[EXPENSE].to_numpy(dtype=float) if EXPENSE in data else None

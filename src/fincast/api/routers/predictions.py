@@ -17,6 +17,8 @@ from fincast.api.schemas.forecasts import (
     CategoriesPredictRequest,
     ExpensePrediction,
     ExpensePredictRequest,
+    ForecastRequest,
+    HouseholdForecastPublic,
     ModelPublic,
     SavingsPrediction,
     SavingsPredictRequest,
@@ -51,6 +53,7 @@ def train(
 def predict_expense(
     engine: EngineDep,
     session: SessionDep,
+    settings: SettingsDep,
     user: CurrentUser,
     body: Annotated[ExpensePredictRequest | None, Body()] = None,
 ) -> Any:
@@ -63,6 +66,7 @@ def predict_expense(
         "expense",
         {"confidence_level": body.confidence_level},
         body.rows(),
+        models_dir=settings.resolved_models_dir,
     )
 
 
@@ -70,6 +74,7 @@ def predict_expense(
 def predict_categories(
     engine: EngineDep,
     session: SessionDep,
+    settings: SettingsDep,
     user: CurrentUser,
     body: Annotated[CategoriesPredictRequest | None, Body()] = None,
 ) -> Any:
@@ -80,20 +85,60 @@ def predict_categories(
         "total_budget": body.total_budget,
         "safety_margin": body.safety_margin,
     }
-    return predictions.predict(engine, session, user.id, "categories", params, body.rows())
+    return predictions.predict(
+        engine,
+        session,
+        user.id,
+        "categories",
+        params,
+        body.rows(),
+        models_dir=settings.resolved_models_dir,
+    )
 
 
 @router.post("/predict/savings", response_model=SavingsPrediction)
 def predict_savings(
     engine: EngineDep,
     session: SessionDep,
+    settings: SettingsDep,
     user: CurrentUser,
     body: Annotated[SavingsPredictRequest | None, Body()] = None,
 ) -> Any:
     """Savings trajectory (default 3, 6 and 12 months) and financial health."""
     body = body or SavingsPredictRequest()
     return predictions.predict(
-        engine, session, user.id, "savings", {"periods": list(body.periods)}, body.rows()
+        engine,
+        session,
+        user.id,
+        "savings",
+        {"periods": list(body.periods)},
+        body.rows(),
+        models_dir=settings.resolved_models_dir,
+    )
+
+
+@router.post("/forecast", response_model=HouseholdForecastPublic)
+def forecast(
+    engine: EngineDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    body: Annotated[ForecastRequest | None, Body()] = None,
+) -> Any:
+    """Every series (income, each category, total expense, savings) for 1-12 months ahead.
+
+    Each answer names its months, how much history it rests on, its method, the measured
+    calibration of its 95 % range, and warns when the data are stale or short.
+    """
+    body = body or ForecastRequest()
+    return predictions.predict(
+        engine,
+        session,
+        user.id,
+        "household",
+        {"horizon": body.horizon, "level": body.level * 100},
+        body.rows(),
+        models_dir=settings.resolved_models_dir,
     )
 
 

@@ -72,9 +72,16 @@ class CategoriesPredictRequest(PredictRequest):
 class SavingsPredictRequest(PredictRequest):
     """Savings trajectory and financial health."""
 
-    periods: list[Annotated[int, Field(ge=1, le=120)]] = Field(
+    periods: list[Annotated[int, Field(ge=1, le=12)]] = Field(
         default_factory=lambda: [3, 6, 12], min_length=1, max_length=12
     )
+
+
+class ForecastRequest(PredictRequest):
+    """Every series of the household, ``horizon`` months ahead, ranges at ``level``."""
+
+    horizon: int = Field(default=3, ge=1, le=12, description="Months ahead (1-12).")
+    level: float = Field(default=0.95, gt=0.5, lt=1.0, allow_inf_nan=False)
 
 
 class ExpensePrediction(BaseModel):
@@ -100,6 +107,56 @@ class SavingsPrediction(BaseModel):
 
     trajectory: dict[str, Any] | list[Any]
     financial_health: dict[str, Any]
+
+
+class Calibration(BaseModel):
+    """How often the 95 % range held the truth for held-out households like this one."""
+
+    level: float
+    coverage: float | None
+    n: int
+    history: str
+    method: str
+
+
+class ForecastMonth(BaseModel):
+    """One month of one series: the forecast and its range."""
+
+    month: str
+    forecast: float
+    lower: float
+    upper: float
+    p_any: float | None = Field(default=None, description="Probability of any spending.")
+
+
+class SeriesForecast(BaseModel):
+    """One series (income, a category, the total expense, savings) month by month."""
+
+    name: str
+    kind: str
+    method: str
+    months: list[ForecastMonth]
+    calibration: Calibration
+
+
+class HistorySpan(BaseModel):
+    """The complete months the forecast rests on."""
+
+    months: int
+    first: str
+    last: str
+
+
+class HouseholdForecastPublic(BaseModel):
+    """The household's forecast: every series, with its labels."""
+
+    month: str = Field(description="The first month forecast: the month after the last one.")
+    months: list[str]
+    history: HistorySpan
+    level: float
+    method: str
+    warnings: list[str]
+    series: list[SeriesForecast]
 
 
 class TrainRequest(Schema):

@@ -1,9 +1,9 @@
 """The compatible Python API (docs/compatibility.md): three forecasters on the monthly table.
 
 Layout: ``year_month, total_income, <one column per category>, total_expense, savings``.
-The method names and returned keys are the original design's; underneath, forecasts come from
-``FincastForecaster`` (backtest-selected, conformal intervals), categories are reconciled
-to the total, and savings = income - expenses. ``prepare_data``/``train`` still fit the
+The method names and returned keys are the original design's; underneath, every forecast is
+the served one (:mod:`fincast.services.forecasting.predictions` over the household model),
+so a script and the API give the same numbers. ``prepare_data``/``train`` still fit the
 original random forest on leak-free features, for ``feature_importance``; the forest is
 refit from the saved training arrays on ``load`` rather than serialized.
 """
@@ -18,11 +18,8 @@ import pandas as pd
 
 from fincast.errors import InputError
 from fincast.frames import DS, UID, Y
-from fincast.ml.engine import NAME, FincastForecaster
 from fincast.ml.features import SOURCE_FEATURES, source_features
-from fincast.ml.metrics import mase_scale
-from fincast.ml.reconcile import reconcile_to_total
-from fincast.ml.trajectory import simulate_paths, step_correlation
+from fincast.ml.household import HouseholdForecast, HouseholdForecaster
 from fincast.services.forecasting.modelfiles import load_model_file, save_model_file
 
 INCOME = "total_income"
@@ -61,6 +58,11 @@ def validate_monthly(df: pd.DataFrame) -> pd.DataFrame:
         bad = out[num].columns[out[num].isna().any()].tolist()
         raise InputError(f"monthly data: empty values in columns {bad}")
     return out
+
+
+def _table(df: pd.DataFrame) -> pd.DataFrame:
+    """The checked monthly table, sorted, as the served path takes it."""
+    return validate_monthly(df).drop(columns=[DS])
 
 
 def wide_to_long(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
@@ -126,12 +128,12 @@ class BaseFinancePredictor:
         pairs = zip(SOURCE_FEATURES, self.forest_.feature_importances_, strict=True)
         return dict(sorted(((k, float(v)) for k, v in pairs), key=lambda kv: -kv[1]))
 
-    def _engine(
-        self, df: pd.DataFrame, h: int, columns: list[str] | None = None
-    ) -> tuple[FincastForecaster, pd.DataFrame]:
-        long = wide_to_long(df, columns)
-        model = FincastForecaster(random_state=self.random_state, n_jobs=1).fit(long, h)
-        return model, long
+    def _household(self) -> HouseholdForecaster:
+        """The shared household model every served forecast uses."""
+        from fincast.config import get_settings
+        from fincast.services.forecasting.household import population_model
+
+        return population_model(get_settings().resolved_models_dir)
 
     def save(self, path: str | Path) -> dict[str, Any]:
         """Save training arrays and parameters as a signed npz model file (no pickle)."""
@@ -162,168 +164,91 @@ class BaseFinancePredictor:
         return self
 
 
-def _band(row: pd.Series, level: float) -> tuple[float, float]:
-    name = str(int(level)) if float(level).is_integer() else str(level)
-    return float(row[f"{NAME}-lo-{name}"]), float(row[f"{NAME}-hi-{name}"])
-
-
 class ExpenseForecaster(BaseFinancePredictor):
-    """Next-month total expense with a calibrated interval."""
+    """Next-month total expense with a calibrated range."""
 
     kind = "legacy-expense"
 
     def forecast_next_month(
         self, df: pd.DataFrame, confidence_level: float = 0.95
     ) -> dict[str, Any]:
-        """Predict next month's total expense with a conformal interval at the given level."""
+        """Next month's total expense with its range at ``confidence_level`` (0-1)."""
         if not 0 < confidence_level < 1:
             raise InputError(f"confidence_level must be in (0, 1), got {confidence_level}")
-        level = round(confidence_level * 100, 6)
-        model, _ = self._engine(df, 1, [EXPENSE, INCOME, *category_columns(validate_monthly(df))])
-        fc = model.predict(1, [level])
-        row = fc[fc[UID] == EXPENSE].iloc[0]
-        lo, hi = _band(row, level)
-        return {
-            "predicted_expense": float(row[NAME]),
-            "confidence_interval": (lo, hi),
-            "confidence_level": confidence_level,
-            "month": row[DS].strftime("%Y-%m"),
-            "method": "fincast backtest-selected ensemble, conformal interval",
-        }
+        from fincast.services.forecasting.predictions import predict_expense
+
+        return predict_expense(_table(df), confidence_level, model=self._household())
 
 
 class CategorySpendingPredictor(BaseFinancePredictor):
-    """Category forecasts that add up to the total, overspending risk, budgets."""
+    """Category forecasts whose sum is the total, overspending risk, budgets."""
 
     kind = "legacy-category"
 
-    def forecast_categories(self, df: pd.DataFrame, level: float = 95.0) -> dict[str, Any]:
-        """Next-month forecast per category, reconciled so categories sum to the total."""
-        data = validate_monthly(df)
-        cats = category_columns(data)
-        if not cats:
+    def _answer(self, df: pd.DataFrame, threshold: float = 1.2) -> dict[str, Any]:
+        from fincast.services.forecasting.predictions import predict_categories
+
+        data = _table(df)
+        if not category_columns(data):
             raise InputError("monthly data: no category columns found")
-        model, _ = self._engine(data, 1, [EXPENSE, *cats])
-        fc = reconcile_to_total(model.predict(1, [level]), EXPENSE, cats)
-        out: dict[str, Any] = {}
-        for cat in cats:
-            row = fc[fc[UID] == cat].iloc[0]
-            lo, hi = _band(row, level)
-            hist = float(data[cat].mean())
-            out[cat] = {
-                "predicted": float(row[NAME]),
-                "lower": lo,
-                "upper": hi,
-                "historical_average": hist,
-                "change_pct": (float(row[NAME]) / hist - 1) * 100 if hist else 0.0,
-            }
-        return out
+        return predict_categories(
+            data,
+            threshold=threshold,
+            total_budget=None,
+            safety_margin=0.0,
+            model=self._household(),
+        )
+
+    def forecast_categories(self, df: pd.DataFrame) -> dict[str, Any]:
+        """Next-month forecast per category with its 95 % range."""
+        forecasts: dict[str, Any] = self._answer(df)["forecasts"]
+        return forecasts
 
     def detect_overspending_risks(self, df: pd.DataFrame, threshold: float = 1.2) -> dict[str, Any]:
         """Flag categories whose forecast exceeds ``threshold`` times their average."""
-        data = validate_monthly(df)
-        fc = self.forecast_categories(data)
-        out: dict[str, Any] = {}
-        for cat, info in fc.items():
-            avg = info["historical_average"]
-            ratio = info["predicted"] / avg if avg else 0.0
-            out[cat] = {
-                "at_risk": bool(ratio > threshold),
-                "predicted": info["predicted"],
-                "historical_average": avg,
-                "ratio": ratio,
-                "threshold": threshold,
-                "upper": info["upper"],
-            }
-        return out
+        risks: dict[str, Any] = self._answer(df, threshold)["risks"]
+        return risks
 
     def generate_budget_recommendations(
         self, df: pd.DataFrame, total_budget: float, safety_margin: float = 0.1
     ) -> dict[str, Any]:
         """Split ``total_budget`` (minus a safety margin) across categories by forecast."""
-        if total_budget < 0 or not 0 <= safety_margin < 1:
-            raise InputError("total_budget must be >= 0 and safety_margin in [0, 1)")
-        fc = self.forecast_categories(df)
-        available = total_budget * (1 - safety_margin)
-        need = sum(max(v["predicted"], 0.0) for v in fc.values())
-        factor = min(1.0, available / need) if need > 0 else 0.0
-        cats = {
-            cat: {
-                "recommended_budget": max(v["predicted"], 0.0) * factor,
-                "predicted": v["predicted"],
-                "share": max(v["predicted"], 0.0) / need if need > 0 else 0.0,
-            }
-            for cat, v in fc.items()
-        }
-        return {
-            "total_budget": float(total_budget),
-            "safety_margin": float(safety_margin),
-            "available_budget": available,
-            "predicted_total": need,
-            "fits_budget": bool(need <= available),
-            "categories": cats,
-        }
+        from fincast.services.forecasting.predictions import budget_split
+
+        return budget_split(self.forecast_categories(df), total_budget, safety_margin)
 
 
 class SavingsForecaster(BaseFinancePredictor):
-    """Savings trajectory from simulated joint paths, and a financial-health check."""
+    """Savings trajectory with calibrated ranges, and a financial-health check."""
 
     target_column = SAVINGS
     kind = "legacy-savings"
 
-    def simulate(self, df: pd.DataFrame, months: int, n_paths: int = 4000) -> tuple[Any, float]:
-        """Simulated cumulative-savings paths for ``months`` ahead and the current total."""
-        data = validate_monthly(df)
-        model, long = self._engine(data, months, [INCOME, EXPENSE])
-        fc = model.predict(months, None)
-        inc = fc[fc[UID] == INCOME][NAME].to_numpy()
-        exp = fc[fc[UID] == EXPENSE][NAME].to_numpy()
-        point = inc - exp
-        savings = (data[INCOME] - data[EXPENSE]).to_numpy(dtype=float)
-        bt = model.backtest_
-        rho = 0.5
-        if not bt.empty:
-            rho = step_correlation(
-                bt["window"].to_numpy() * 1000 + bt[UID].factorize()[0],
-                bt["step"].to_numpy(),
-                model.residuals_,
-            )
-        traj = simulate_paths(
-            point,
-            mase_scale(savings),
-            model.residual_steps_,
-            model.residuals_,
-            rho=rho,
-            start=float(savings.sum()),
-            n_paths=n_paths,
-            random_state=self.random_state,
-        )
-        del long
-        return traj, float(savings.sum())
-
     def forecast_trajectory(
-        self, df: pd.DataFrame, periods: list[int] | None = None, level: float = 95.0
+        self, df: pd.DataFrame, periods: list[int] | None = None
     ) -> dict[str, Any]:
-        """Cumulative savings after each period (months) with simulated intervals."""
+        """Cumulative savings after each period (months) with 95 % ranges."""
+        from fincast.services.forecasting.predictions import predict_savings
+
         periods = periods or [3, 6, 12]
-        if any(p < 1 for p in periods):
-            raise InputError(f"periods must be positive month counts, got {periods}")
-        traj, current = self.simulate(df, max(periods))
-        out: dict[str, Any] = {"current_savings": current, "confidence_level": level / 100}
-        for p in periods:
-            lo, hi = traj.interval(p, level)
-            out[f"{p}_months"] = {
-                "projected_savings": traj.median(p),
-                "lower": lo,
-                "upper": hi,
-                "added_savings": traj.median(p) - current,
-            }
-        return out
+        data = _table(df)
+        trajectory: dict[str, Any] = predict_savings(data, periods, model=self._household())[
+            "trajectory"
+        ]
+        return trajectory
 
     def probability_of_reaching(self, df: pd.DataFrame, amount: float, months: int) -> float:
-        """Probability that cumulative savings reach ``amount`` within ``months`` months."""
-        traj, _ = self.simulate(df, months)
-        return traj.probability_at_least(amount, months)
+        """Probability that savings so far plus the next ``months`` months reach ``amount``."""
+        from fincast.services.forecasting.household import serve
+
+        data = _table(df)
+        model = self._household()
+        if not 1 <= months <= model.horizon:
+            raise InputError(f"months must be between 1 and {model.horizon}, got {months}")
+        fc: HouseholdForecast = serve(model, data, horizon=months)["_forecast"]
+        start = float((data[INCOME] - data[EXPENSE]).sum())
+        i = fc.series.index("cumulative_savings")
+        return fc.probability_above(i, months - 1, amount - start)
 
     def assess_financial_health(self, df: pd.DataFrame) -> dict[str, Any]:
         """Savings rate, trend and a status with plain recommendations."""

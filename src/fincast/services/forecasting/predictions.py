@@ -1,9 +1,9 @@
 """Predictions for one user, on their stored ledger or on inline monthly rows.
 
-The forecasting classes (:mod:`fincast.services.forecasting.compat`, over :mod:`fincast.ml`)
-are imported inside the functions that need them, so the API starts, and every other
-endpoint answers, without loading the models. Results are cached in-process per user,
-keyed by the ledger's data version, so repeated predictions on unchanged data refit nothing.
+Every answer is built from the served household forecast
+(:func:`fincast.services.forecasting.household.serve`): the compatible endpoints reshape
+it, they do not forecast on their own. Results are cached in-process per user, keyed by the
+ledger's data version and the household model, so repeated requests recompute nothing.
 """
 
 from __future__ import annotations
@@ -13,15 +13,20 @@ import hashlib
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from fincast.errors import InputError
+from fincast.ledger.models import Account, Transaction
+from fincast.ml.household import HouseholdForecast, HouseholdForecaster
+from fincast.ml.household_table import EXPENSE
 from fincast.panel import build_panel, panel_to_monthly_wide, read_monthly_csv
 from fincast.services.forecasting.cache import CACHE
+from fincast.services.forecasting.household import population_model, public, series_entry, serve
 from fincast.services.forecasting.versions import current_version
 
 MIN_MONTHS = 3
@@ -81,48 +86,177 @@ def require_history(df: pd.DataFrame) -> None:
         )
 
 
-def predict_expense(df: pd.DataFrame, confidence_level: float) -> dict[str, Any]:
-    """Next month's total expense with its interval."""
-    from fincast.services.forecasting.compat import ExpenseForecaster
-
+def _served(
+    model: HouseholdForecaster, df: pd.DataFrame, horizon: int, level: float
+) -> dict[str, Any]:
     require_history(df)
-    out = jsonable(ExpenseForecaster().forecast_next_month(df, confidence_level=confidence_level))
-    return dict(out)
+    return serve(model, df, horizon=horizon, level=level)
+
+
+def _labels(served: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "month": served["month"],
+        "method": f"{entry['method']} ({served['method']})",
+        "calibration": entry["calibration"],
+        "history": served["history"],
+        "warnings": served["warnings"],
+    }
+
+
+def predict_expense(
+    df: pd.DataFrame, confidence_level: float, *, model: HouseholdForecaster
+) -> dict[str, Any]:
+    """Next month's total expense with its range at ``confidence_level``."""
+    served = _served(model, df, 1, confidence_level * 100)
+    total = series_entry(served, EXPENSE)
+    month = total["months"][0]
+    return {
+        "predicted_expense": month["forecast"],
+        "confidence_interval": [month["lower"], month["upper"]],
+        "confidence_level": confidence_level,
+        **_labels(served, total),
+    }
 
 
 def predict_categories(
-    df: pd.DataFrame, *, threshold: float, total_budget: float | None, safety_margin: float
+    df: pd.DataFrame,
+    *,
+    threshold: float,
+    total_budget: float | None,
+    safety_margin: float,
+    model: HouseholdForecaster,
 ) -> dict[str, Any]:
     """Per-category forecasts, overspending risks and budget recommendations."""
-    from fincast.services.forecasting.compat import CategorySpendingPredictor
-
-    require_history(df)
-    model = CategorySpendingPredictor()
+    served = _served(model, df, 1, 95.0)
+    fc: HouseholdForecast = served["_forecast"]
+    forecasts: dict[str, Any] = {}
+    risks: dict[str, Any] = {}
+    for i, name in enumerate(fc.series):
+        if not fc.classes[i].startswith("category/"):
+            continue
+        entry = series_entry(served, name)
+        month = entry["months"][0]
+        hist = float(df[name].mean()) if name in df else 0.0
+        forecasts[name] = {
+            "predicted": month["forecast"],
+            "lower": month["lower"],
+            "upper": month["upper"],
+            "p_any": month["p_any"],
+            "historical_average": round(hist, 2),
+            "change_pct": round((month["forecast"] / hist - 1) * 100, 2) if hist else 0.0,
+            "kind": entry["kind"],
+            "method": entry["method"],
+            "calibration": entry["calibration"],
+        }
+        ratio = month["forecast"] / hist if hist else 0.0
+        risks[name] = {
+            "at_risk": bool(ratio > threshold),
+            "predicted": month["forecast"],
+            "historical_average": round(hist, 2),
+            "ratio": round(ratio, 4),
+            "threshold": threshold,
+            "upper": month["upper"],
+            "probability_above_threshold": round(fc.probability_above(i, 0, threshold * hist), 3)
+            if hist
+            else None,
+        }
     budget = float(df["total_income"].iloc[-1]) if total_budget is None else total_budget
     return {
-        "forecasts": jsonable(model.forecast_categories(df)),
-        "risks": jsonable(model.detect_overspending_risks(df, threshold=threshold)),
-        "budget_recommendations": jsonable(
-            model.generate_budget_recommendations(
-                df, total_budget=budget, safety_margin=safety_margin
-            )
-        ),
+        "forecasts": forecasts,
+        "risks": risks,
+        "budget_recommendations": budget_split(forecasts, budget, safety_margin),
+        "month": served["month"],
+        "history": served["history"],
+        "warnings": served["warnings"],
     }
 
 
-def predict_savings(df: pd.DataFrame, periods: Sequence[int]) -> dict[str, Any]:
-    """Savings trajectory over ``periods`` months and the financial-health assessment."""
+def budget_split(
+    forecasts: Mapping[str, Mapping[str, Any]], total_budget: float, safety_margin: float
+) -> dict[str, Any]:
+    """Split ``total_budget`` (minus a safety margin) across categories by forecast."""
+    if total_budget < 0 or not 0 <= safety_margin < 1:
+        raise InputError("total_budget must be >= 0 and safety_margin in [0, 1)")
+    available = total_budget * (1 - safety_margin)
+    need = sum(max(v["predicted"], 0.0) for v in forecasts.values())
+    factor = min(1.0, available / need) if need > 0 else 0.0
+    cats = {
+        cat: {
+            "recommended_budget": round(max(v["predicted"], 0.0) * factor, 2),
+            "predicted": v["predicted"],
+            "share": max(v["predicted"], 0.0) / need if need > 0 else 0.0,
+        }
+        for cat, v in forecasts.items()
+    }
+    return {
+        "total_budget": float(total_budget),
+        "safety_margin": float(safety_margin),
+        "available_budget": available,
+        "predicted_total": need,
+        "fits_budget": bool(need <= available),
+        "categories": cats,
+    }
+
+
+def predict_savings(
+    df: pd.DataFrame,
+    periods: Sequence[int],
+    *,
+    model: HouseholdForecaster,
+    balance: tuple[float, str] | None = None,
+) -> dict[str, Any]:
+    """Cumulative savings after each of ``periods`` months, and the financial-health check.
+
+    Args:
+        df: The monthly table.
+        periods: Months ahead (each at most the model's horizon).
+        model: The household model.
+        balance: ``(amount, as_of)`` of the user's accounts when known; otherwise the start
+            is what the history saved, named "saved since <first month>".
+    """
     from fincast.services.forecasting.compat import SavingsForecaster
 
-    require_history(df)
-    model = SavingsForecaster()
-    return {
-        "trajectory": jsonable(model.forecast_trajectory(df, periods=list(periods))),
-        "financial_health": jsonable(model.assess_financial_health(df)),
+    if any(not 1 <= p <= model.horizon for p in periods):
+        raise InputError(
+            f"periods must be between 1 and {model.horizon} months, got {list(periods)}"
+        )
+    served = _served(model, df, max(periods), 95.0)
+    cumulative = series_entry(served, "cumulative_savings")
+    if balance is not None:
+        start, basis = balance[0], f"balance of your accounts on {balance[1]}"
+    else:
+        start = float((df["total_income"] - df["total_expense"]).sum())
+        basis = f"saved since {served['history']['first']}"
+    trajectory: dict[str, Any] = {
+        "current_savings": round(start, 2),
+        "current_savings_basis": basis,
+        "confidence_level": 0.95,
+        **_labels(served, cumulative),
     }
+    for p in periods:
+        month = cumulative["months"][p - 1]
+        trajectory[f"{p}_months"] = {
+            "month": month["month"],
+            "projected_savings": round(start + month["forecast"], 2),
+            "lower": round(start + month["lower"], 2),
+            "upper": round(start + month["upper"], 2),
+            "added_savings": month["forecast"],
+        }
+    return {
+        "trajectory": trajectory,
+        "financial_health": jsonable(SavingsForecaster().assess_financial_health(df)),
+    }
+
+
+def predict_household(
+    df: pd.DataFrame, horizon: int, level: float, *, model: HouseholdForecaster
+) -> dict[str, Any]:
+    """Every series of the household for ``horizon`` months, with ranges at ``level`` %."""
+    return public(_served(model, df, horizon, level))
 
 
 PREDICTORS: dict[str, Callable[..., dict[str, Any]]] = {
+    "household": predict_household,
     "expense": predict_expense,
     "categories": predict_categories,
     "savings": predict_savings,
@@ -136,20 +270,48 @@ def predict(
     kind: str,
     params: Mapping[str, Any],
     rows: Sequence[Mapping[str, Any]] | None = None,
+    *,
+    models_dir: Path,
 ) -> dict[str, Any]:
-    """Run predictor ``kind`` on inline ``rows`` or the user's ledger, cached per data version."""
+    """Run predictor ``kind`` on inline ``rows`` or the user's ledger, cached per data version.
+
+    The household model is the shared one in ``models_dir``; a retrained model changes the
+    cache key, so nothing stale is served.
+    """
     fn = PREDICTORS[kind]
+    model = population_model(models_dir)
     params_key = json.dumps(dict(params), sort_keys=True, default=str)
+    extra: dict[str, Any] = {"model": model}
     if rows is not None:
-        key: tuple[Any, ...] = (user_id, "inline", rows_key(rows), kind, params_key)
+        key: tuple[Any, ...] = (user_id, "inline", rows_key(rows), kind, params_key, id(model))
 
         def load() -> pd.DataFrame:
             return inline_monthly(rows)
     else:
-        key = (user_id, "ledger", current_version(session, user_id), kind, params_key)
+        version = current_version(session, user_id)
+        key = (user_id, "ledger", version, kind, params_key, id(model))
+        if kind == "savings":
+            extra["balance"] = accounts_balance(session, user_id)
 
         def load() -> pd.DataFrame:
             return ledger_monthly(engine, user_id)
 
-    result: dict[str, Any] = CACHE.get_or_compute(key, lambda: fn(load(), **params))
+    result: dict[str, Any] = CACHE.get_or_compute(key, lambda: fn(load(), **params, **extra))
     return result
+
+
+def accounts_balance(session: Session, user_id: int) -> tuple[float, str] | None:
+    """The user's accounts together (opening balances plus transactions) and the last date."""
+    opening = session.scalar(
+        select(func.coalesce(func.sum(Account.opening_balance), 0)).where(
+            Account.user_id == user_id
+        )
+    )
+    moved, last = session.execute(
+        select(
+            func.coalesce(func.sum(Transaction.amount), 0), func.max(Transaction.posted_date)
+        ).where(Transaction.user_id == user_id)
+    ).one()
+    if last is None:
+        return None
+    return float(opening or 0) + float(moved or 0), last.isoformat()

@@ -1,0 +1,232 @@
+"""Served household forecasts: the population model, and one household's labelled forecast.
+
+Every forecast a user sees (``/api/forecast``, ``/api/predict/*``, ``fincast predict``, the
+dashboard) comes from :func:`serve`: the household model (:mod:`fincast.ml.household`)
+applied to the user's monthly table, with the labels a reader needs to trust it - the
+months it is for, how much history it rests on, its method, its measured calibration and
+warnings when the data are stale or short.
+
+The household model learns across households. It is one shared, read-only model file
+(``population``) in the models folder; a fresh install trains it from synthetic households
+(:mod:`fincast.synth`) the first time it is needed, or ahead of time with
+``fincast forecasting train-population``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fincast.errors import InputError, ModelFileError
+from fincast.ml.household import (
+    CHECK_LEVEL,
+    HouseholdForecast,
+    HouseholdForecaster,
+    bucket_label,
+)
+from fincast.services.forecasting.modelfiles import load_model_file, read_metadata, save_model_file
+
+POPULATION_MODEL = "population"
+KIND = "fincast-household"
+POPULATION_SEED = 7_777_777
+POPULATION_HOUSEHOLDS = 300
+POPULATION_MONTHS = 60
+#: Newest data older than this many months makes a forecast "stale".
+STALE_MONTHS = 2
+#: Below this many months of history a forecast says it rests mostly on other households.
+SHORT_HISTORY = 12
+CALIBRATION_METHOD = "share of held-out households' outcomes inside the 95% range"
+
+_lock = threading.RLock()  # population_model trains (and forgets) under the same lock
+_loaded: dict[Path, tuple[float, HouseholdForecaster]] = {}
+
+
+def synthetic_tables(households: int, months: int, seed: int) -> list[pd.DataFrame]:
+    """Monthly tables of synthetic households (the population a fresh install learns from)."""
+    from fincast.synth import generate_households
+
+    monthly = generate_households(households, months, seed).monthly
+    tables = []
+    for _, rows in monthly.groupby("user_id", observed=True, sort=False):
+        table = rows.drop(columns=["user_id"]).reset_index(drop=True)
+        table["year_month"] = table["year_month"].astype(str)
+        for col in table.columns[1:]:
+            table[col] = table[col].astype(float)
+        tables.append(table)
+    return tables
+
+
+def train_population(
+    models_dir: Path,
+    *,
+    households: int = POPULATION_HOUSEHOLDS,
+    months: int = POPULATION_MONTHS,
+    seed: int = POPULATION_SEED,
+    tables: Sequence[pd.DataFrame] | None = None,
+) -> dict[str, Any]:
+    """Fit the household model on a population and save it as the shared model file.
+
+    Args:
+        models_dir: The models folder.
+        households: Synthetic households to learn from (when ``tables`` is not given).
+        months: Months each synthetic household spans.
+        seed: Generator seed of the synthetic population.
+        tables: Monthly tables to learn from instead of synthetic households.
+
+    Returns:
+        The saved model's metadata.
+    """
+    source = "given monthly tables"
+    if tables is None:
+        tables = synthetic_tables(households, months, seed)
+        source = f"{households} synthetic households x {months} months (seed {seed})"
+    model = HouseholdForecaster().fit(tables)
+    meta = save_model_file(
+        models_dir,
+        POPULATION_MODEL,
+        KIND,
+        model.to_arrays(),
+        {"trained_on": source, "n_households": model.n_households_, "horizon": model.horizon},
+    )
+    with _lock:
+        _loaded.pop(Path(models_dir), None)
+    return meta
+
+
+def population_model(models_dir: Path) -> HouseholdForecaster:
+    """The shared household model: loaded once per file version, trained if there is none."""
+    folder = Path(models_dir)
+    meta_path = folder / f"{POPULATION_MODEL}.meta.json"
+    with _lock:
+        if not meta_path.exists():
+            train_population(folder)
+        stamp = meta_path.stat().st_mtime
+        hit = _loaded.get(folder)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        _, arrays = load_model_file(folder, POPULATION_MODEL, kind=KIND)
+        try:
+            model = HouseholdForecaster.from_arrays(arrays)
+        except InputError as exc:
+            raise ModelFileError(f"model {POPULATION_MODEL!r}: {exc}; retrain it") from exc
+        _loaded[folder] = (stamp, model)
+        return model
+
+
+def population_info(models_dir: Path) -> dict[str, Any]:
+    """Metadata of the shared household model (training source, size, version)."""
+    population_model(models_dir)
+    meta = read_metadata(models_dir, POPULATION_MODEL)
+    return {k: v for k, v in meta.items() if k not in {"signature", "payload_sha256"}}
+
+
+# ------------------------------------------------------------------ serving
+
+
+def _months_between(a: pd.Period, b: pd.Period) -> int:
+    return (b - a).n
+
+
+def _warnings(fc: HouseholdForecast, today: dt.date) -> list[str]:
+    last = fc.months[0] - 1
+    now = pd.Period(today, freq="M")
+    out = []
+    age = _months_between(last, now)
+    if age > STALE_MONTHS:
+        out.append(
+            f"the newest complete month in your data is {last}; this forecasts "
+            f"{fc.months[0]}, not next month - import recent transactions for a current forecast"
+        )
+    if fc.history_months < SHORT_HISTORY:
+        out.append(
+            f"only {fc.history_months} months of history: the ranges are wide and rest mostly "
+            "on what other households did"
+        )
+    return out
+
+
+def serve(
+    model: HouseholdForecaster,
+    table: pd.DataFrame,
+    *,
+    horizon: int = 1,
+    level: float = 95.0,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """One household's forecast for ``horizon`` months, every series, with its labels.
+
+    Returns:
+        ``month`` (the first month forecast), ``history`` (months, first, last), ``level``,
+        ``method``, ``warnings`` and ``series``: per series its name, kind, method, the
+        measured ``calibration`` of its 95 % range, and per month the forecast, the range
+        and, for spending, the probability of any spending.
+    """
+    fc = model.forecast(table, horizon)
+    lo, hi = fc.interval(level)
+    series = []
+    for i, name in enumerate(fc.series):
+        months = []
+        for j, month in enumerate(fc.months.strftime("%Y-%m")):
+            entry: dict[str, Any] = {
+                "month": month,
+                "forecast": round(float(fc.point[i, j]), 2),
+                "lower": round(float(lo[i, j]), 2),
+                "upper": round(float(hi[i, j]), 2),
+            }
+            if fc.classes[i].startswith("category/"):
+                entry["p_any"] = round(fc.probability_above(i, j, 0.005), 3)
+            months.append(entry)
+        coverage, n = model.calibration(fc.classes[i], fc.bucket, 1)
+        series.append(
+            {
+                "name": name,
+                "kind": fc.classes[i],
+                "method": fc.methods[i],
+                "months": months,
+                "calibration": {
+                    "level": CHECK_LEVEL / 100,
+                    "coverage": None if np.isnan(coverage) else round(coverage, 3),
+                    "n": n,
+                    "history": bucket_label(fc.bucket),
+                    "method": CALIBRATION_METHOD,
+                },
+            }
+        )
+    first = fc.months[0] - fc.history_months
+    return {
+        "month": str(fc.months[0]),
+        "months": [str(m) for m in fc.months],
+        "history": {
+            "months": fc.history_months,
+            "first": str(first),
+            "last": str(fc.months[0] - 1),
+        },
+        "level": level / 100,
+        "method": (
+            "household model learned across "
+            f"{model.n_households_} households: a method per kind of series and length of "
+            "history, ranges from their errors on other households"
+        ),
+        "warnings": _warnings(fc, today or dt.date.today()),
+        "series": series,
+        "_forecast": fc,
+    }
+
+
+def public(served: dict[str, Any]) -> dict[str, Any]:
+    """A served forecast without the internal forecast object."""
+    return {k: v for k, v in served.items() if not k.startswith("_")}
+
+
+def series_entry(served: dict[str, Any], name: str) -> dict[str, Any]:
+    """The served entry of series ``name``."""
+    for entry in served["series"]:
+        if entry["name"] == name:
+            return dict(entry)
+    raise InputError(f"no series {name!r} in this forecast")
