@@ -50,6 +50,10 @@ MIN_HISTORY = 3
 PROBS = np.r_[0.001, 0.005, np.round(np.arange(0.01, 1.0, 0.01), 2), 0.995, 0.999]
 #: Fewest scaled errors a (class, bucket, step) needs before it is used on its own.
 MIN_KEY = 60
+#: Pseudo-count pulling a calendar month's error factor toward 1.
+MONTH_PRIOR = 200
+#: Scaled errors per (class, bucket, step), each with the calendar month it forecast.
+Errors = dict[tuple[int, int, int], list[tuple[np.ndarray, np.ndarray]]]
 #: The interval level whose held-out coverage every forecast reports.
 CHECK_LEVEL = 95.0
 CLASSES = (
@@ -138,11 +142,12 @@ class HouseholdForecaster:
                 np.add.at(err_sum[:, :, m], (cut.classes, cut.bucket), np.where(ok, r, 0).sum(1))
                 np.add.at(err_n[:, :, m], (cut.classes, cut.bucket), ok.sum(1))
         self.method_ = self._choose(err_sum, err_n)
-        errors: dict[tuple[int, int, int], list[np.ndarray]] = {}
+        errors: Errors = {}
         for start, n in windows:
             cut = self._cut(calibrate, start, n)
             if cut is not None:
                 self._collect(cut, errors)
+        self.month_factors_ = self._month_factors(errors)
         self.quantiles_, self.counts_ = self._tables(errors)
         self.coverage_, self.coverage_n_ = self._coverage(check, windows, CHECK_LEVEL)
         self.n_households_ = len(households)
@@ -163,13 +168,13 @@ class HouseholdForecaster:
         hi_q = np.apply_along_axis(
             lambda q: np.interp(1 - alpha / 2, PROBS, q), -1, self.quantiles_
         )
-        errors: dict[tuple[int, int, int], list[np.ndarray]] = {}
+        errors: Errors = {}
         for start, n in windows:
             cut = self._cut(households, start, n)
             if cut is not None:
                 self._collect(cut, errors)
-        for (c, b, j), parts in errors.items():
-            r = np.concatenate(parts)
+        for (c, b, j), pairs in errors.items():
+            r = np.concatenate([p[0] / self.month_factors_[c, p[1]] for p in pairs])
             r = r[np.isfinite(r)]
             inside[c, b, j] = np.sum((r >= lo_q[c, b, j]) & (r <= hi_q[c, b, j]))
             counts[c, b, j] = r.size
@@ -188,6 +193,9 @@ class HouseholdForecaster:
         scale: np.ndarray
         owner: np.ndarray  # household index per row
         is_income: np.ndarray
+        future_total: np.ndarray  # per household: all its spending, new categories included
+        first_month: np.ndarray  # calendar month (0-11) of the first step, per row
+        household_first_month: np.ndarray  # the same per household
 
     def _cut(self, households: Sequence[HouseholdArrays], start: int, n: int) -> _Cut | None:
         """Months ``start .. start + n - 1`` of every household that has a month after them.
@@ -196,7 +204,7 @@ class HouseholdForecaster:
         use that category yet, and its zeros would make every range look too easy.
         """
         h = self.horizon
-        rows, futures, owners, income = [], [], [], []
+        rows, futures, owners, income, totals, firsts = [], [], [], [], [], []
         for i, hh in enumerate(households):
             t = start + n
             if hh.n_months <= t:
@@ -210,6 +218,8 @@ class HouseholdForecaster:
             futures.append(fut[used])
             owners.append(np.full(int(used.sum()), i))
             income.append(np.flatnonzero(used) == 0)
+            totals.append(fut[1:].sum(axis=0))
+            firsts.append((hh.months[t - 1] + 1).month - 1)
         if not rows:
             return None
         history = np.vstack(rows)
@@ -225,6 +235,9 @@ class HouseholdForecaster:
             series_scale(history),
             np.concatenate(owners),
             is_income,
+            np.vstack(totals),
+            np.repeat(firsts, [len(o) for o in owners]),
+            np.asarray(firsts),
         )
 
     def _point(self, history: np.ndarray, method: Method) -> np.ndarray:
@@ -255,15 +268,19 @@ class HouseholdForecaster:
             f[rows] = self._point(cut.history[rows], METHODS[METHOD_NAMES[m]])
         return f
 
-    def _collect(self, cut: _Cut, errors: dict[tuple[int, int, int], list[np.ndarray]]) -> None:
-        """Add the scaled errors of every series, the total and savings at one origin."""
+    def _collect(self, cut: _Cut, errors: Errors) -> None:
+        """Add the scaled errors of every series, the total and savings at one origin.
+
+        Each error is kept with the calendar month (0-11) of the month it forecast.
+        """
         f = self._served_points(cut)
         r = (cut.future - f) / cut.scale[:, None]
         b = int(cut.bucket[0])
         for c in range(len(_SERIES_CLASSES)):
             rows = cut.classes == c
             for j in range(self.horizon):
-                errors.setdefault((c, b, j), []).append(r[rows, j])
+                month = (cut.first_month[rows] + j) % 12
+                errors.setdefault((c, b, j), []).append((r[rows, j], month))
         owners = np.unique(cut.owner)
         idx = np.searchsorted(owners, cut.owner)
         spend = ~cut.is_income
@@ -275,7 +292,9 @@ class HouseholdForecaster:
 
         hist_total = per_household(cut.history, spend)
         hist_income = per_household(cut.history, cut.is_income)
-        total_f, total_y = per_household(f, spend), per_household(cut.future, spend)
+        # The truth is everything the household spent, also in categories it had not used
+        # before: that is the total a user compares the forecast with.
+        total_f, total_y = per_household(f, spend), cut.future_total
         income_f, income_y = (
             per_household(f, cut.is_income),
             per_household(cut.future, cut.is_income),
@@ -292,18 +311,43 @@ class HouseholdForecaster:
             c = CLASSES.index(name)
             scaled = err / scale[:, None]
             for j in range(self.horizon):
-                errors.setdefault((c, b, j), []).append(scaled[:, j])
+                month = (cut.household_first_month + j) % 12
+                errors.setdefault((c, b, j), []).append((scaled[:, j], month))
 
-    def _tables(
-        self, errors: dict[tuple[int, int, int], list[np.ndarray]]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Quantiles of the scaled errors per (class, bucket, step), thin keys borrowed."""
+    def _month_factors(self, errors: Errors) -> np.ndarray:
+        """How much wider errors are in each calendar month than in the year, per class.
+
+        December's spending misses by more than March's; ranges that are right on average
+        would be too narrow in December and too wide in March. The factor is the median
+        absolute error in that month over the class's, shrunk toward 1 when data are few.
+        """
+        factors = np.ones((len(CLASSES), 12))
+        for c in range(len(CLASSES)):
+            parts = [pair for (cc, _, _), pairs in errors.items() if cc == c for pair in pairs]
+            if not parts:
+                continue
+            r = np.abs(np.concatenate([p[0] for p in parts]))
+            m = np.concatenate([p[1] for p in parts])
+            ok = np.isfinite(r)
+            r, m = r[ok], m[ok]
+            overall = float(np.median(r)) if r.size else 0.0
+            if overall <= 0:
+                continue
+            for month in range(12):
+                here = r[m == month]
+                if here.size:
+                    raw = float(np.median(here)) / overall
+                    factors[c, month] = (here.size * raw + MONTH_PRIOR) / (here.size + MONTH_PRIOR)
+        return factors
+
+    def _tables(self, errors: Errors) -> tuple[np.ndarray, np.ndarray]:
+        """Quantiles of month-adjusted scaled errors per (class, bucket, step)."""
         shape = (len(CLASSES), len(HISTORY_BUCKETS), self.horizon)
         q = np.full((*shape, PROBS.size), np.nan)
         counts = np.zeros(shape, dtype=np.int64)
         pooled: dict[tuple[int, int], list[np.ndarray]] = {}
-        for (c, b, j), parts in errors.items():
-            r = np.concatenate(parts)
+        for (c, b, j), pairs in errors.items():
+            r = np.concatenate([p[0] / self.month_factors_[c, p[1]] for p in pairs])
             r = r[np.isfinite(r)]
             counts[c, b, j] = r.size
             pooled.setdefault((c, j), []).append(r)
@@ -328,6 +372,7 @@ class HouseholdForecaster:
             "config": np.array([self.horizon, self.stride, self.min_key], dtype=np.int64),
             "method": self.method_.astype(np.int64),
             "quantiles": self.quantiles_,
+            "month_factors": self.month_factors_,
             "counts": self.counts_,
             "coverage": self.coverage_,
             "coverage_n": self.coverage_n_,
@@ -345,6 +390,7 @@ class HouseholdForecaster:
                 arrays["buckets"], np.asarray(HISTORY_BUCKETS)
             )
             q = np.asarray(arrays["quantiles"], dtype=float)
+            month_factors = np.asarray(arrays["month_factors"], dtype=float)
             expected = (len(CLASSES), len(HISTORY_BUCKETS), horizon, PROBS.size)
         except (KeyError, ValueError, TypeError) as exc:
             raise InputError(f"household model arrays are incomplete ({exc})") from exc
@@ -353,6 +399,7 @@ class HouseholdForecaster:
         model = cls(horizon=horizon, stride=stride, min_key=min_key)
         model.method_ = np.asarray(arrays["method"], dtype=np.int64)
         model.quantiles_ = q
+        model.month_factors_ = month_factors
         model.counts_ = np.asarray(arrays["counts"], dtype=np.int64)
         model.coverage_ = np.asarray(arrays["coverage"], dtype=float)
         model.coverage_n_ = np.asarray(arrays["coverage_n"], dtype=np.int64)
@@ -417,7 +464,13 @@ class HouseholdForecaster:
             methods=tuple(r[2] for r in rows),
             point=np.vstack([r[3][:horizon] for r in rows]),
             scale=np.array([r[4] for r in rows], dtype=float),
-            quantiles=np.stack([self.quantiles_[CLASSES.index(r[1]), b, :horizon] for r in rows]),
+            quantiles=np.stack(
+                [
+                    self.quantiles_[CLASSES.index(r[1]), b, :horizon]
+                    * self.month_factors_[CLASSES.index(r[1]), months_out.month - 1][:, None]
+                    for r in rows
+                ]
+            ),
             months=months_out,
             history_months=n,
             bucket=b,

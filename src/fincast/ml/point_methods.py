@@ -86,9 +86,17 @@ def series_scale(y: np.ndarray) -> np.ndarray:
     return np.maximum(np.maximum(change, 0.05 * level), 1.0)
 
 
+#: Months a bill must have stayed the same to count as fixed (all of a shorter history).
+FIXED_RUN = 6
+
+
 def series_shape(y: np.ndarray) -> np.ndarray:
-    """Index into :data:`SHAPES` per series: fixed, intermittent or variable."""
-    last = y[:, -3:]
+    """Index into :data:`SHAPES` per series: fixed, intermittent or variable.
+
+    Fixed: the same positive amount for the last :data:`FIXED_RUN` months (every month of a
+    shorter history). Intermittent: no spending in a quarter or more of the last 12 months.
+    """
+    last = y[:, -FIXED_RUN:]
     fixed = (np.abs(last - last[:, -1:]) < 0.005).all(axis=1) & (y[:, -1] > 0)
     intermittent = (y[:, -12:] == 0).mean(axis=1) >= 0.25
     return np.where(fixed, 0, np.where(intermittent, 1, 2))
