@@ -9,7 +9,7 @@ must hold for *this* household, including one with three months of history, so
   (synthetic households on a fresh install, the users' own ledgers later). In every window
   each series is put in a class (income or category; fixed, intermittent or variable,
   judged from the window alone) and a history bucket (:data:`HISTORY_BUCKETS`). The point
-  method of each class and bucket is the one with the lowest out-of-sample error; the
+  method of each class and bucket is the one with the lowest out-of-sample squared error; the
   errors of that method, scaled by each series' own scale (from data before the origin
   only), give the predictive distribution per class, bucket and step, stored as quantiles.
   Selection and calibration use different households (even and odd), so the errors that
@@ -63,7 +63,8 @@ CLASSES = (
     "savings",
     "savings_cumulative",
 )
-_SERIES_CLASSES = CLASSES[:6]
+_SERIES_CLASSES = CLASSES[: 2 * len(SHAPES)]
+_CATEGORY = len(SHAPES)  # offset of the category classes after the income ones
 
 
 def history_bucket(n: int) -> int:
@@ -137,7 +138,9 @@ class HouseholdForecaster:
             if cut is None:
                 continue
             for m, name in enumerate(METHOD_NAMES):
-                r = np.abs(self._residuals(cut, METHODS[name]))
+                # Squared error picks methods that are right on average: the total is the
+                # sum of its parts, and a sum of medians would miss a household's spikes.
+                r = self._residuals(cut, METHODS[name]) ** 2
                 ok = np.isfinite(r)
                 np.add.at(err_sum[:, :, m], (cut.classes, cut.bucket), np.where(ok, r, 0).sum(1))
                 np.add.at(err_n[:, :, m], (cut.classes, cut.bucket), ok.sum(1))
@@ -225,7 +228,7 @@ class HouseholdForecaster:
         history = np.vstack(rows)
         is_income = np.concatenate(income)
         shape = series_shape(history)
-        classes = np.where(is_income, shape, shape + 3)
+        classes = np.where(is_income, shape, shape + _CATEGORY)
         bucket = np.full(history.shape[0], history_bucket(n))
         return self._Cut(
             history,
@@ -256,7 +259,11 @@ class HouseholdForecaster:
         thin = err_n.min(axis=2) < self.min_key
         chosen = np.where(thin, np.argmin(overall, axis=1)[:, None], best)
         # A fixed bill is forecast as itself: its last amount.
-        chosen[[SHAPES.index("fixed"), 3 + SHAPES.index("fixed")]] = METHOD_NAMES.index("naive")
+        # Two shapes say how to forecast them: a fixed bill is its last amount, spending
+        # that recurs in the same calendar month is what that month was in past years.
+        fixed, seasonal = SHAPES.index("fixed"), SHAPES.index("seasonal")
+        chosen[[fixed, _CATEGORY + fixed]] = METHOD_NAMES.index("naive")
+        chosen[[seasonal, _CATEGORY + seasonal]] = METHOD_NAMES.index("seasonal_mean")
         return chosen
 
     def _served_points(self, cut: _Cut) -> np.ndarray:
@@ -429,7 +436,7 @@ class HouseholdForecaster:
         y = hh.values
         b = history_bucket(n)
         shape = series_shape(y)
-        classes = np.where(np.arange(y.shape[0]) == 0, shape, shape + 3)
+        classes = np.where(np.arange(y.shape[0]) == 0, shape, shape + _CATEGORY)
         point = np.empty((y.shape[0], self.horizon))
         methods = self.method_[classes, b]
         for m in np.unique(methods):
@@ -440,8 +447,9 @@ class HouseholdForecaster:
         sav_hist = y[:1] - total_hist
         total = point[1:].sum(axis=0)
         savings = point[0] - total
+        fixed = SHAPES.index("fixed")
         rows = [
-            (name, CLASSES[c], "last amount" if s == 0 else METHOD_NAMES[m], point[i], scale[i])
+            (name, CLASSES[c], "last amount" if s == fixed else METHOD_NAMES[m], point[i], scale[i])
             for i, (name, c, s, m) in enumerate(zip(hh.names, classes, shape, methods, strict=True))
         ]
         total_scale = float(series_scale(total_hist)[0])

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 Method = Callable[[np.ndarray, int], np.ndarray]
-SHAPES = ("fixed", "intermittent", "variable")
+SHAPES = ("fixed", "seasonal", "intermittent", "variable")
 
 
 def _mean_of_last(k: int) -> Method:
@@ -91,12 +91,23 @@ FIXED_RUN = 6
 
 
 def series_shape(y: np.ndarray) -> np.ndarray:
-    """Index into :data:`SHAPES` per series: fixed, intermittent or variable.
+    """Index into :data:`SHAPES` per series: fixed, seasonal, intermittent or variable.
 
     Fixed: the same positive amount for the last :data:`FIXED_RUN` months (every month of a
-    shorter history). Intermittent: no spending in a quarter or more of the last 12 months.
+    shorter history). Seasonal: with more than a year of history, no spending in a quarter
+    or more of the last 12 months, and spending in the same calendar month a year before
+    for at least three quarters of the months that had any (December travel, a yearly
+    bill). Intermittent: the other series with a quarter or more empty months.
     """
     last = y[:, -FIXED_RUN:]
     fixed = (np.abs(last - last[:, -1:]) < 0.005).all(axis=1) & (y[:, -1] > 0)
     intermittent = (y[:, -12:] == 0).mean(axis=1) >= 0.25
-    return np.where(fixed, 0, np.where(intermittent, 1, 2))
+    seasonal = np.zeros(y.shape[0], dtype=bool)
+    if y.shape[1] > 12:
+        now = y[:, -12:] > 0
+        before = y[:, -24:-12] > 0 if y.shape[1] >= 24 else y[:, : y.shape[1] - 12] > 0
+        width = before.shape[1]
+        spent = now[:, -width:]
+        repeats = (spent & before).sum(axis=1)
+        seasonal = intermittent & (spent.sum(axis=1) > 0) & (repeats >= 0.75 * spent.sum(axis=1))
+    return np.where(fixed, 0, np.where(seasonal, 1, np.where(intermittent, 2, 3)))
