@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,9 @@ from sqlalchemy import Engine, delete
 
 os.environ.setdefault("FINCAST_ENV", "test")
 os.environ.setdefault("FINCAST_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
+# One models folder per test process: the shared household model is trained there once
+# (tests/support/population.py), never in the checkout's var/.
+os.environ.setdefault("FINCAST_MODELS_DIR", tempfile.mkdtemp(prefix="fincast-test-models-"))
 
 from fincast.db import migrate
 from fincast.db.base import Base

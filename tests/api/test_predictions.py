@@ -19,6 +19,7 @@ from fincast.services.forecasting import predictions, versions
 from fincast.services.forecasting.cache import CACHE
 from tests.api.client import ApiClient
 from tests.api.conftest import LoggedIn, make_settings, register_and_login
+from tests.support.population import with_population
 
 MONTHS = 24
 
@@ -88,7 +89,7 @@ def pclient(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ApiClien
     tmp = tmp_path_factory.mktemp("pred")
     with isolated_engine("sqlite", tmp) as eng:
         migrate.upgrade(eng)
-        settings = make_settings(models_dir=Path(tmp) / "models")
+        settings = make_settings(models_dir=with_population(Path(tmp) / "models"))
         CACHE.clear()
         with ApiClient(create_app(eng, settings)) as c:
             yield c, eng

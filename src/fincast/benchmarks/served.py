@@ -199,7 +199,7 @@ def summarize(rows: pd.DataFrame) -> pd.DataFrame:
     df = rows.copy()
     scale = df["level"].where(df["level"] > 0, 1.0)
     df["inside"] = (df.y >= df.lo) & (df.y <= df.hi)
-    df["ets_inside"] = (df.y >= df.ets_lo) & (df.y <= df.ets_hi)
+    df["ets_inside"] = ((df.y >= df.ets_lo) & (df.y <= df.ets_hi)).where(df.ets_lo.notna())
     df["winkler"] = winkler(df.y.to_numpy(), df.lo.to_numpy(), df.hi.to_numpy()) / scale
     df["ets_winkler"] = winkler(df.y.to_numpy(), df.ets_lo.to_numpy(), df.ets_hi.to_numpy()) / scale
     df["smape"] = smape(df.y.to_numpy(), df.f.to_numpy())

@@ -139,3 +139,41 @@ def api(
 def register(app: typer.Typer) -> None:
     """Add the ``benchmark`` command group to the main app."""
     app.add_typer(benchmark_app, name="benchmark")
+
+
+@benchmark_app.command("served")
+def served(
+    households: int = typer.Option(120, "--households", min=1, help="Fresh synthetic households."),
+    months: int = typer.Option(51, "--months", min=16, help="Months each household spans."),
+    seed: int | None = typer.Option(None, "--seed", help="Generator seed (default: unused)."),
+    per_length: int = typer.Option(12, "--cutoffs", min=1, help="Cutoffs per history length."),
+    baseline: bool = typer.Option(True, "--baseline/--no-baseline", help="Fit AutoETS beside."),
+    models_dir: Path | None = typer.Option(
+        None, "--models-dir", help="Household model to score (default: train a fresh one)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Score what users are served (POST /api/forecast's path) beside AutoETS."""
+    from fincast.benchmarks import served as bench
+
+    with progress_bar("households", households) as advance:
+        result = bench.run(
+            households,
+            months,
+            bench.SERVED_SEED if seed is None else seed,
+            per_length=per_length,
+            baseline=baseline,
+            models_dir=models_dir,
+            progress=lambda done, total: advance(1),
+        )
+    summary = result.pop("summary")
+    rows = result.pop("rows")
+    result["fixed_amounts"] = bench.fixed_amounts(rows)
+    if as_json:
+        table = summary.reset_index().astype({"history": str, "step": str})
+        typer.echo(
+            json.dumps({**result, "summary": table.to_dict(orient="records")}, default=float)
+        )
+        return
+    typer.echo(bench.to_markdown(summary))
+    typer.echo(json.dumps(result, default=float))
