@@ -240,3 +240,74 @@ def test_ledger_changes_through_the_api_invalidate_the_cache(
         json={"category_id": dining},
     )
     assert carol.id not in versions._versions
+
+
+def test_forecast_labels_every_series_with_months_method_and_calibration(
+    pclient: tuple[ApiClient, Engine], carol: LoggedIn
+) -> None:
+    client, _ = pclient
+    r = client.post("/api/forecast", headers=carol.headers, json={"horizon": 3})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    this_month = dt.date.today().replace(day=1)
+    assert body["month"] == this_month.strftime("%Y-%m")  # the month after the last complete one
+    assert body["history"]["months"] >= MONTHS and body["warnings"] == []
+    names = {s["name"] for s in body["series"]}
+    assert {"total_income", "total_expense", "savings", "housing", "groceries"} <= names
+    for s in body["series"]:
+        assert len(s["months"]) == 3 and s["method"]
+        cal = s["calibration"]
+        assert cal["level"] == 0.95 and cal["n"] > 0 and 0.9 <= cal["coverage"] <= 1.0
+        for m in s["months"]:
+            assert m["lower"] <= m["forecast"] <= m["upper"]
+    housing = next(s for s in body["series"] if s["name"] == "housing")
+    assert housing["method"] == "last amount"  # 1500.00 every month
+    assert all(m["forecast"] == m["lower"] == 1500.0 for m in housing["months"])
+    # Bills do go up now and then; next month's range stays within 5% of the bill.
+    assert housing["months"][0]["upper"] - housing["months"][0]["lower"] < 0.05 * 1500
+    total = next(s for s in body["series"] if s["name"] == "total_expense")
+    cats = [s for s in body["series"] if s["kind"].startswith("category/")]
+    assert total["months"][0]["forecast"] == pytest.approx(
+        sum(c["months"][0]["forecast"] for c in cats), abs=0.05
+    )
+
+
+def test_stale_and_short_histories_are_named(
+    pclient: tuple[ApiClient, Engine], carol: LoggedIn
+) -> None:
+    client, _ = pclient
+    old = [dict(row, year_month=f"2016-{i + 1:02d}") for i, row in enumerate(monthly_rows(3))]
+    r = client.post("/api/forecast", headers=carol.headers, json={"monthly_data": old})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["month"] == "2016-04"
+    warnings = " ".join(body["warnings"])
+    assert "2016-03" in warnings and "not next month" in warnings
+    assert "only 3 months of history" in warnings
+    expense = client.post(
+        "/api/predict/expense", headers=carol.headers, json={"monthly_data": old}
+    ).json()
+    assert expense["month"] == "2016-04" and len(expense["warnings"]) == 2
+
+
+def test_predictions_come_from_the_stored_model_without_refitting(
+    pclient: tuple[ApiClient, Engine], carol: LoggedIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fincast.ml.household import HouseholdForecaster
+
+    client, _ = pclient
+    client.post("/api/forecast", headers=carol.headers, json={"horizon": 1})  # warm
+    fits: list[int] = []
+    real_fit = HouseholdForecaster.fit
+
+    def counting_fit(self, tables):  # type: ignore[no-untyped-def]
+        fits.append(1)
+        return real_fit(self, tables)
+
+    monkeypatch.setattr(HouseholdForecaster, "fit", counting_fit)
+    for horizon in (2, 4, 6):
+        r = client.post("/api/forecast", headers=carol.headers, json={"horizon": horizon})
+        assert r.status_code == 200, r.text
+    rows = {"monthly_data": monthly_rows(12)}
+    assert client.post("/api/predict/categories", headers=carol.headers, json=rows).is_success
+    assert fits == []
