@@ -188,9 +188,30 @@ def predict_cmd(
     console.print(f"Health: {result['health']['status']} - {result['health']['message']}")
 
 
+def train_population_cmd(
+    households: int = typer.Option(300, "--households", min=3, help="Synthetic households."),
+    months: int = typer.Option(60, "--months", min=6, max=600, help="Months each spans."),
+    seed: int | None = typer.Option(None, "--seed", help="Generator seed (default: fixed)."),
+    models_dir: Path | None = typer.Option(None, "--models-dir", help="Where to save it."),
+) -> None:
+    """Train the shared household model every served forecast uses (a signed model file)."""
+    from fincast.services.forecasting.household import POPULATION_SEED, train_population
+
+    target = _models_dir(models_dir)
+    with console.status("learning from synthetic households"):
+        meta = train_population(
+            target,
+            households=households,
+            months=months,
+            seed=POPULATION_SEED if seed is None else seed,
+        )
+    console.print(f"saved {meta['name']} ({meta['trained_on']}) to {target}")
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
     app.command("forecast")(forecast_cmd)
     app.command("evaluate")(evaluate_cmd)
     app.command("train")(train_cmd)
     app.command("predict")(predict_cmd)
+    app.command("train-population")(train_population_cmd)

@@ -50,6 +50,12 @@ MIN_HISTORY = 3
 PROBS = np.r_[0.001, 0.005, np.round(np.arange(0.01, 1.0, 0.01), 2), 0.995, 0.999]
 #: Fewest scaled errors a (class, bucket, step) needs before it is used on its own.
 MIN_KEY = 60
+#: Months of history from which a series' own backtest may override the population's method.
+LOCAL_MIN = 18
+#: Last months each method forecasts in that backtest, one step ahead each.
+LOCAL_ORIGINS = 6
+#: How much lower (as a share) the series' own best error must be to override.
+LOCAL_MARGIN = 0.7
 #: Pseudo-count pulling a calendar month's error factor toward 1.
 MONTH_PRIOR = 200
 #: Scaled errors per (class, bucket, step), each with the calendar month it forecast.
@@ -267,13 +273,42 @@ class HouseholdForecaster:
         return chosen
 
     def _served_points(self, cut: _Cut) -> np.ndarray:
-        """The chosen method's forecast per row."""
-        f = np.empty_like(cut.future)
-        methods = self.method_[cut.classes, cut.bucket]
+        """The served method's forecast per row (as :meth:`forecast` chooses it)."""
+        methods = self._methods(cut.history, cut.classes, int(cut.bucket[0]))
+        return self._points(cut.history, methods)
+
+    def _points(self, history: np.ndarray, methods: np.ndarray) -> np.ndarray:
+        f = np.empty((history.shape[0], self.horizon))
         for m in np.unique(methods):
             rows = methods == m
-            f[rows] = self._point(cut.history[rows], METHODS[METHOD_NAMES[m]])
+            f[rows] = self._point(history[rows], METHODS[METHOD_NAMES[m]])
         return f
+
+    def _methods(self, history: np.ndarray, classes: np.ndarray, bucket: int) -> np.ndarray:
+        """The population's method per row, or the series' own best where it clearly wins.
+
+        With :data:`LOCAL_MIN` months or more, every method forecasts each of the series'
+        last :data:`LOCAL_ORIGINS` months from the months before it; a method whose squared
+        error is below :data:`LOCAL_MARGIN` times the population method's replaces it. Fixed
+        and seasonal series keep the method their shape names.
+        """
+        methods = self.method_[classes, bucket].copy()
+        n = history.shape[1]
+        own = ~np.isin(classes % _CATEGORY, [SHAPES.index("fixed"), SHAPES.index("seasonal")])
+        if n < LOCAL_MIN or not own.any():
+            return methods
+        rows = np.flatnonzero(own)
+        y = history[rows]
+        err = np.zeros((rows.size, len(METHOD_NAMES)))
+        for k in range(1, LOCAL_ORIGINS + 1):
+            past, actual = y[:, : n - k], y[:, n - k]
+            for m, name in enumerate(METHOD_NAMES):
+                err[:, m] += (actual - self._point(past, METHODS[name])[:, 0]) ** 2
+        best = np.argmin(err, axis=1)
+        current = err[np.arange(rows.size), methods[rows]]
+        better = err[np.arange(rows.size), best] < LOCAL_MARGIN * current
+        methods[rows[better]] = best[better]
+        return methods
 
     def _collect(self, cut: _Cut, errors: Errors) -> None:
         """Add the scaled errors of every series, the total and savings at one origin.
@@ -437,11 +472,8 @@ class HouseholdForecaster:
         b = history_bucket(n)
         shape = series_shape(y)
         classes = np.where(np.arange(y.shape[0]) == 0, shape, shape + _CATEGORY)
-        point = np.empty((y.shape[0], self.horizon))
-        methods = self.method_[classes, b]
-        for m in np.unique(methods):
-            rows = methods == m
-            point[rows] = self._point(y[rows], METHODS[METHOD_NAMES[m]])
+        methods = self._methods(y, classes, b)
+        point = self._points(y, methods)
         scale = series_scale(y)
         total_hist = y[1:].sum(axis=0, keepdims=True)
         sav_hist = y[:1] - total_hist

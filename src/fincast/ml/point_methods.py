@@ -61,6 +61,18 @@ def _seasonal_blend(y: np.ndarray, h: int) -> np.ndarray:
     return 0.5 * _same_month_mean(y, h) + 0.5 * _mean_of_last(12)(y, h)
 
 
+def _smoothing(alpha: float) -> Method:
+    """Simple exponential smoothing with a fixed weight: the level, forecast flat."""
+
+    def method(y: np.ndarray, h: int) -> np.ndarray:
+        level = y[:, 0].astype(float)
+        for col in range(1, y.shape[1]):
+            level = alpha * y[:, col] + (1 - alpha) * level
+        return np.repeat(level[:, None], h, axis=1)
+
+    return method
+
+
 METHODS: dict[str, Method] = {
     "naive": _naive,
     "mean3": _mean_of_last(3),
@@ -70,6 +82,8 @@ METHODS: dict[str, Method] = {
     "seasonal_naive": _seasonal_naive,
     "seasonal_mean": _seasonal_mean,
     "seasonal_blend": _seasonal_blend,
+    "smoothing_0.2": _smoothing(0.2),
+    "smoothing_0.5": _smoothing(0.5),
 }
 METHOD_NAMES = tuple(METHODS)
 

@@ -93,3 +93,17 @@ def test_train_and_predict_legacy(tmp_path, monthly):
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
     assert {"expense", "categories", "risks", "savings", "health"} <= out.keys()
+
+
+def test_train_population_saves_the_model_predictions_load(tmp_path):
+    from fincast.services.forecasting.household import population_info, population_model
+
+    res = runner.invoke(
+        app,
+        ["train-population", "--households", "9", "--months", "24", "--models-dir", str(tmp_path)],
+    )
+    assert res.exit_code == 0, res.output
+    info = population_info(tmp_path)
+    assert info["kind"] == "fincast-household" and info["n_households"] == 9
+    assert "9 synthetic households x 24 months" in info["trained_on"]
+    assert population_model(tmp_path).n_households_ == 9

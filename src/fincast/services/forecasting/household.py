@@ -9,7 +9,7 @@ warnings when the data are stale or short.
 The household model learns across households. It is one shared, read-only model file
 (``population``) in the models folder; a fresh install trains it from synthetic households
 (:mod:`fincast.synth`) the first time it is needed, or ahead of time with
-``fincast forecasting train-population``.
+``fincast train-population``.
 """
 
 from __future__ import annotations
