@@ -42,9 +42,13 @@ class Tokens(TypedDict):
 class ApiError(Exception):
     """An error answer of the API, with its RFC 9457 problem details."""
 
-    def __init__(self, status: int, problem: dict[str, Any]) -> None:
+    def __init__(
+        self, status: int, problem: dict[str, Any], *, retry_after: int | None = None
+    ) -> None:
         self.status = status
         self.problem = problem
+        #: Seconds to wait before trying again, from a 429's ``Retry-After``.
+        self.retry_after = retry_after
         detail = problem.get("detail") or problem.get("title") or "error"
         super().__init__(f"HTTP {status}: {detail}")
 
@@ -100,7 +104,12 @@ class FincastClient:
                 problem = response.json()
             except ValueError:
                 problem = {"title": response.reason_phrase, "detail": response.text[:500]}
-            raise ApiError(response.status_code, problem if isinstance(problem, dict) else {})
+            retry = response.headers.get("retry-after", "")
+            raise ApiError(
+                response.status_code,
+                problem if isinstance(problem, dict) else {},
+                retry_after=int(retry) if retry.isdigit() else None,
+            )
         return response
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -120,7 +129,11 @@ class FincastClient:
     # -- auth ------------------------------------------------------------------------------
 
     def register(self, email: str, password: str) -> dict[str, Any]:
-        """Create a user."""
+        """Ask for an account; then :meth:`login`.
+
+        The server answers alike whether or not the email was free (so nobody can learn who
+        has an account): a taken email shows only when logging in with this password fails.
+        """
         out: dict[str, Any] = self._json(
             "POST", "/api/auth/register", json={"email": email, "password": password}
         )
@@ -142,9 +155,10 @@ class FincastClient:
         self.token, self.refresh_token = tokens["access_token"], tokens["refresh_token"]
         return tokens
 
-    def logout(self) -> None:
-        """Revoke the current access and refresh tokens."""
-        self._json("POST", "/api/auth/logout", json={"refresh_token": self.refresh_token})
+    def logout(self, *, everywhere: bool = False) -> None:
+        """End this session; ``everywhere`` ends every session and personal token as well."""
+        body = _clean({"refresh_token": self.refresh_token, "everywhere": everywhere or None})
+        self._json("POST", "/api/auth/logout", json=body)
         self.token = self.refresh_token = None
 
     def me(self) -> dict[str, Any]:
@@ -152,14 +166,46 @@ class FincastClient:
         out: dict[str, Any] = self._json("GET", "/api/auth/me")
         return out
 
-    def create_api_token(self, name: str, expires_in_days: int | None = None) -> dict[str, Any]:
-        """A personal API token for scripts (the secret is in ``token``, shown once)."""
+    def change_password(self, current: str, new: str) -> None:
+        """Change the password; every other session of the user ends, this one goes on."""
+        self._json(
+            "POST",
+            "/api/auth/password",
+            json={"current_password": current, "new_password": new},
+        )
+
+    def sessions(self) -> Page:
+        """The user's live login sessions (``current`` marks this one)."""
+        page: Page = self._json("GET", "/api/auth/sessions")
+        return page
+
+    def revoke_session(self, session_id: int) -> None:
+        """End one login session and every token made from it."""
+        self._json("DELETE", f"/api/auth/sessions/{session_id}")
+
+    def create_api_token(
+        self, name: str, expires_in_days: int | None = None, *, password: str | None = None
+    ) -> dict[str, Any]:
+        """A personal API token for scripts (the secret is in ``token``, shown once).
+
+        Without ``password`` it ends with this login session (and no later than its access
+        token); with the current password it lives until it expires or is revoked.
+        """
         out: dict[str, Any] = self._json(
             "POST",
             "/api/auth/tokens",
-            json=_clean({"name": name, "expires_in_days": expires_in_days}),
+            json=_clean({"name": name, "expires_in_days": expires_in_days, "password": password}),
         )
         return out
+
+    def api_tokens(self) -> Page:
+        """The user's live personal tokens, without secrets."""
+        page: Page = self._json("GET", "/api/auth/tokens")
+        return page
+
+    def revoke_api_token(self, token_id: int) -> None:
+        """Revoke a personal token and every token made from it."""
+        self._json("DELETE", f"/api/auth/tokens/{token_id}")
 
     # -- ledger ----------------------------------------------------------------------------
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from fincast.errors import ConfigError
 
 DEFAULT_SECRET = "dev-insecure-change-me"  # noqa: S105 - the value production refuses
+# The URL schemes the limits library's Redis storage accepts.
+_REDIS_SCHEMES = {"redis", "rediss", "redis+unix"}
 
 
 class Settings(BaseSettings):
@@ -32,8 +35,67 @@ class Settings(BaseSettings):
     refresh_token_days: int = 14
     max_upload_bytes: int = 50 * 1024 * 1024
     cors_origins: list[str] = Field(default_factory=lambda: ["http://localhost:8501"])
-    login_attempts_per_minute: int = 10
+    login_attempts_per_minute: int = Field(
+        default=10, ge=1, description="Login attempts per client IP per minute."
+    )
     api_url: str = "http://127.0.0.1:8000"
+    login_attempts_per_account_per_hour: int = Field(
+        default=100, ge=1, description="Failed logins per account per hour (OWASP ASVS 2.2.1)."
+    )
+    registrations_per_hour: int = Field(
+        default=20, ge=1, description="Registrations per client IP per hour."
+    )
+    auth_attempts_per_minute: int = Field(
+        default=600,
+        ge=1,
+        description="Password checks per minute from all clients together (caps hashing CPU).",
+    )
+    rate_limit_storage: str = Field(
+        default="database",
+        description="Where rate-limit counters live: 'database', 'memory' or a redis:// URL.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Proxy addresses or networks whose X-Forwarded-For names the client.",
+    )
+    metrics: Literal["off", "loopback", "token"] = Field(
+        default="loopback", description="Who may read /metrics."
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="Bearer token for /metrics when metrics='token'."
+    )
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _known_rate_limit_storage(cls, value: str) -> str:
+        if value in {"database", "memory"} or value.split("://", 1)[0] in _REDIS_SCHEMES:
+            return value
+        raise ValueError(
+            f"FINCAST_RATE_LIMIT_STORAGE must be 'database', 'memory' or a redis:// URL, "
+            f"not {value!r}"
+        )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as exc:
+                raise ValueError(
+                    f"FINCAST_TRUSTED_PROXIES: {entry!r} is not an IP address or network"
+                ) from exc
+        return value
+
+    @model_validator(mode="after")
+    def _metrics_token_when_needed(self) -> Settings:
+        if self.metrics == "token":
+            token = self.metrics_token.get_secret_value() if self.metrics_token else ""
+            if len(token) < 24:
+                raise ValueError(
+                    "FINCAST_METRICS_TOKEN must be set (24+ characters) when FINCAST_METRICS=token"
+                )
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

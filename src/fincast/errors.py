@@ -107,10 +107,14 @@ class AuthError(FincastError):
 
 
 class RateLimitError(FincastError):
-    """Too many attempts in a short time."""
+    """Too many attempts in a short time; ``retry_after`` is the wait in seconds, if known."""
 
     http_status = 429
     title = "Too many requests"
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
 
 
 class ModelFileError(FincastError):

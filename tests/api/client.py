@@ -16,11 +16,18 @@ from fastapi import FastAPI
 class ApiClient:
     """``get/post/patch/delete`` like ``httpx.Client``, served in-process by ``app``."""
 
-    def __init__(self, app: FastAPI, base_url: str = "http://testserver") -> None:
+    def __init__(
+        self,
+        app: FastAPI,
+        base_url: str = "http://testserver",
+        client_addr: tuple[str, int] = ("127.0.0.1", 123),
+    ) -> None:
         self.app = app
         self._stack = ExitStack()
         self._portal = self._stack.enter_context(anyio.from_thread.start_blocking_portal())
-        self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
+        # client_addr is the peer the app sees (scope["client"]), e.g. a proxy or a remote host.
+        transport = httpx.ASGITransport(app=app, client=client_addr)
+        self._client = httpx.AsyncClient(transport=transport, base_url=base_url)
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         return self._portal.call(lambda: self._client.request(method, url, **kwargs))

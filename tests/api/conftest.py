@@ -50,12 +50,14 @@ class LoggedIn:
 def register_and_login(client: ApiClient, email: str | None = None) -> LoggedIn:
     email = email or f"user{next(_counter)}@example.com"
     r = client.post("/api/auth/register", json={"email": email, "password": PASSWORD})
-    assert r.status_code == 201, r.text
-    uid = r.json()["id"]
+    assert r.status_code == 202, r.text
     r = client.post("/api/auth/token", data={"username": email, "password": PASSWORD})
     assert r.status_code == 200, r.text
     body = r.json()
-    return LoggedIn(uid, email, body["access_token"], body["refresh_token"])
+    # registration answers alike for new and taken emails, so the id comes from /me
+    me = client.get("/api/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert me.status_code == 200, me.text
+    return LoggedIn(me.json()["id"], email, body["access_token"], body["refresh_token"])
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -106,13 +106,15 @@ def test_bad_query_and_path_are_422(client: ApiClient, alice: LoggedIn, url: str
     assert r.status_code == 422, r.text
 
 
-def test_malformed_json_is_422(client: ApiClient, alice: LoggedIn) -> None:
+def test_malformed_json_is_400_and_bad_text_422(client: ApiClient, alice: LoggedIn) -> None:
+    # a body that is not JSON is a bad request (400, as the schema documents) ...
     r = client.post(
         "/api/accounts",
         headers={**alice.headers, "Content-Type": "application/json"},
         content=b'{"name": ',
     )
-    assert r.status_code == 422
+    assert r.status_code == 400
+    # ... valid JSON with a value the field refuses is a validation error
     r = client.post(
         "/api/accounts",
         headers={**alice.headers, "Content-Type": "application/json"},

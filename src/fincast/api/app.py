@@ -10,13 +10,14 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 
 from fincast import __version__
-from fincast.api import problems
+from fincast.api import docs, problems
+from fincast.api.client_ip import parse_networks
 from fincast.api.observability import Metrics, RequestContextMiddleware, configure_logging
 from fincast.api.problems import PROBLEM_MEDIA_TYPE, Problem
 from fincast.api.routers import ROUTERS
 from fincast.config import Settings, get_settings
 from fincast.services import database
-from fincast.services.auth import LoginRateLimiter
+from fincast.services.ratelimit import AuthLimits, AuthRateLimiter, make_storage
 
 
 def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
@@ -36,7 +37,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         title="fincast",
         version=__version__,
         summary="Self-hosted personal-finance intelligence: ledger, imports, forecasts.",
-        docs_url="/docs",
+        docs_url=None,  # served by fincast.api.docs: local assets, strict CSP
         redoc_url=None,
     )
     metrics = Metrics()
@@ -44,11 +45,21 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.state.settings = settings
     app.state.session_factory = database.sessions(engine)
     app.state.metrics = metrics
-    app.state.login_limiter = LoginRateLimiter(settings.login_attempts_per_minute)
+    app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
+    app.state.rate_limiter = AuthRateLimiter(
+        make_storage(settings.rate_limit_storage, engine),
+        AuthLimits(
+            login_per_ip_per_minute=settings.login_attempts_per_minute,
+            failed_logins_per_account_per_hour=settings.login_attempts_per_account_per_hour,
+            registrations_per_ip_per_hour=settings.registrations_per_hour,
+            password_checks_per_minute=settings.auth_attempts_per_minute,
+        ),
+    )
 
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(docs.router)
 
     origins = [o for o in settings.cors_origins if o != "*"]
     app.add_middleware(

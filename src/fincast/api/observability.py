@@ -1,4 +1,4 @@
-"""Request ids, structured JSON logs, Prometheus metrics and the request-body size limit.
+"""Request ids, structured JSON logs, Prometheus metrics, security headers, the body size limit.
 
 Implemented as one pure ASGI middleware (no ``BaseHTTPMiddleware``) so streaming bodies stay
 streams and the per-request overhead stays small.
@@ -27,6 +27,15 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
 )
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+#: Added to every answer that does not set them itself. The API's answers are a user's
+#: financial data and tokens: no cache keeps them, no browser sniffs them into HTML or frames
+#: them; /docs sets its own Content-Security-Policy and the docs assets their own caching.
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"cache-control", b"no-store"),
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+    (b"referrer-policy", b"no-referrer"),
+)
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 access_log = logging.getLogger("fincast.api.access")
 
@@ -100,7 +109,7 @@ def _problem_bytes(status: int, title: str, detail: str) -> bytes:
 
 
 class RequestContextMiddleware:
-    """Request id (``X-Request-ID`` in and out), access log, metrics, body size limit."""
+    """Request id (in and out), access log, metrics, security headers, body size limit."""
 
     def __init__(self, app: ASGIApp, *, metrics: Metrics, max_body_bytes: int) -> None:
         self.app = app
@@ -124,8 +133,10 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [h for h in SECURITY_HEADERS if h[0] not in present]
+                message["headers"] = [*headers, (b"x-request-id", rid.encode())]
             await send(message)
 
         try:

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from fincast.errors import AuthError, FincastError
+from fincast.errors import AuthError, FincastError, RateLimitError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("fincast.api")
@@ -75,8 +75,28 @@ def _field_name(loc: Sequence[int | str]) -> str:
     return ".".join(str(p) for p in loc)
 
 
+def _malformed_body(request: Request, errors: Sequence[Any]) -> JSONResponse | None:
+    """A 400 when the body could not be parsed at all (the OpenAPI schema documents 400)."""
+    for e in errors:
+        if e.get("type") == "json_invalid":
+            loc = e.get("loc", ())
+            where = f" at character {loc[1]}" if len(loc) > 1 and isinstance(loc[1], int) else ""
+            reason = (e.get("ctx") or {}).get("error") or "not valid JSON"
+            return problem(
+                400,
+                f"the request body is not valid JSON: {reason}{where}"[:1000],
+                title="Malformed request body",
+                type_="urn:fincast:problem:malformed-body",
+                instance=request.url.path,
+            )
+    return None
+
+
 def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    malformed = _malformed_body(request, exc.errors())
+    if malformed is not None:
+        return malformed
     errors = [
         FieldProblem(
             field=_field_name(e.get("loc", ())),
@@ -110,13 +130,17 @@ def _fincast_handler(request: Request, exc: Exception) -> JSONResponse:
         detail = "the server could not complete the request"
     else:
         detail = str(exc)[:2000]
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthError) else None
+    headers: dict[str, str] = {}
+    if isinstance(exc, AuthError):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, RateLimitError) and exc.retry_after is not None:
+        headers["Retry-After"] = str(exc.retry_after)
     return problem(
         status,
         detail,
         title=exc.title,
         type_=f"urn:fincast:problem:{_slug(type(exc).__name__)}",
-        headers=headers,
+        headers=headers or None,
         instance=request.url.path,
     )
 

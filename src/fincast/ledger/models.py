@@ -106,7 +106,14 @@ class User(Base):
 
 
 class AuthToken(Base):
-    """An opaque credential (access, refresh or personal API token), stored as a hash."""
+    """An opaque credential (access, refresh or personal API token), stored as a hash.
+
+    Tokens form trees. ``session_id`` is the id of the tree's root: a login's first refresh
+    token, or a personal token made with the password; every token made from a token of the
+    tree carries it. ``parent_id`` is the token whose holder made this one. Neither is a
+    foreign key: the rows go with their user (``user_id`` cascades), and a table referring to
+    itself makes MariaDB cascade row by row, 15 levels deep at most.
+    """
 
     __tablename__ = "auth_tokens"
 
@@ -119,6 +126,21 @@ class AuthToken(Base):
     expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    session_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    parent_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class RateLimitCounter(Base):
+    """One fixed-window rate-limit counter, shared by every worker that uses the database.
+
+    ``key`` is the SHA-256 of the limit's key, so client addresses and emails are not kept.
+    """
+
+    __tablename__ = "rate_limit_counters"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class Account(Base):

@@ -7,11 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from fincast.db.engine import session_scope
-from fincast.errors import InputError
 from fincast.ledger import service as ledger
-from fincast.services.auth import register
-
-MIN_PASSWORD = 8
+from fincast.services.auth import create_account
 
 
 @dataclass(frozen=True)
@@ -23,11 +20,12 @@ class UserRef:
 
 
 def create_user(engine: Engine, email: str, password: str) -> UserRef:
-    """Create a user with ``password`` and the default categories (ConflictError if taken)."""
-    if len(password) < MIN_PASSWORD:
-        raise InputError(f"password must be at least {MIN_PASSWORD} characters")
+    """Create a user with ``password`` and the default categories (ConflictError if taken).
+
+    The password must pass the same policy as the API's (InputError naming the problem).
+    """
     with session_scope(engine) as s:
-        user = register(s, email, password)
+        user = create_account(s, email, password)
         return UserRef(user.id, user.email)
 
 
