@@ -151,6 +151,9 @@ def served(
     models_dir: Path | None = typer.Option(
         None, "--models-dir", help="Household model to score (default: train a fresh one)."
     ),
+    real: Path | None = typer.Option(
+        None, "--real", help="Also a real household's Mint-style export (time split)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Score what users are served (POST /api/forecast's path) beside AutoETS."""
@@ -169,11 +172,26 @@ def served(
     summary = result.pop("summary")
     rows = result.pop("rows")
     result["fixed_amounts"] = bench.fixed_amounts(rows)
+    real_summary = None
+    if real is not None:
+        household = bench.real_household(real, models_dir=models_dir)
+        real_summary = bench.summarize(household.pop("rows"))
+        result["real_household"] = household
     if as_json:
-        table = summary.reset_index().astype({"history": str, "step": str})
-        typer.echo(
-            json.dumps({**result, "summary": table.to_dict(orient="records")}, default=float)
-        )
+        result["summary"] = _records(summary)
+        if real_summary is not None:
+            result["real_household"]["summary"] = _records(real_summary)
+        typer.echo(json.dumps(result, default=float))
         return
     typer.echo(bench.to_markdown(summary))
+    if real_summary is not None:
+        typer.echo("\nReal household (time split):\n")
+        typer.echo(bench.to_markdown(real_summary))
     typer.echo(json.dumps(result, default=float))
+
+
+def _records(summary: Any) -> list[dict[str, Any]]:
+    """A summary table as JSON records."""
+    table = summary.reset_index().astype({"history": str, "step": str})
+    records: list[dict[str, Any]] = table.to_dict(orient="records")
+    return records

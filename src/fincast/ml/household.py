@@ -210,7 +210,8 @@ class HouseholdForecaster:
         """Months ``start .. start + n - 1`` of every household that has a month after them.
 
         Series with nothing but zeros before the cut are left out: a household does not
-        use that category yet, and its zeros would make every range look too easy.
+        use that category yet (or has no income in the window), and errors scaled by an
+        empty history's floor would be meaningless.
         """
         h = self.horizon
         rows, futures, owners, income, totals, firsts = [], [], [], [], [], []
@@ -222,7 +223,6 @@ class HouseholdForecaster:
             avail = hh.values[:, t : t + h]
             fut[:, : avail.shape[1]] = avail
             used = np.abs(hh.values[:, start:t]).sum(axis=1) > 0
-            used[0] = True  # income stays: savings need it even when it is zero
             rows.append(hh.values[used, start:t])
             futures.append(fut[used])
             owners.append(np.full(int(used.sum()), i))

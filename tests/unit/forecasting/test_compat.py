@@ -1,8 +1,6 @@
-import numpy as np
 import pytest
 
 from fincast.errors import InputError
-from fincast.ml import reconcile_to_total, savings_from
 from fincast.ml.features import SOURCE_FEATURES
 from fincast.services.forecasting.compat import (
     CategorySpendingPredictor,
@@ -52,26 +50,6 @@ def test_categories_reconcile_to_total_and_risks(monthly):
     budget = model.generate_budget_recommendations(monthly, total_budget=3000, safety_margin=0.1)
     alloc = sum(v["recommended_budget"] for v in budget["categories"].values())
     assert alloc <= 2700 + 1e-6
-
-
-def test_reconcile_sums_exactly():
-    import pandas as pd
-
-    ds = pd.Timestamp("2024-01-01")
-    fc = pd.DataFrame(
-        {
-            "unique_id": ["total", "a", "b"],
-            "ds": [ds] * 3,
-            "fincast": [100.0, 30.0, 50.0],
-            "fincast-lo-95": [80.0, 20.0, 40.0],
-            "fincast-hi-95": [120.0, 40.0, 60.0],
-        }
-    )
-    out = reconcile_to_total(fc, "total", ["a", "b"])
-    vals = out.set_index("unique_id")["fincast"]
-    assert vals["a"] + vals["b"] == pytest.approx(vals["total"])
-    assert (out["fincast"] >= 0).all()
-    np.testing.assert_allclose(savings_from([10, 20], [4, 25]), [6, -5])
 
 
 def test_savings_trajectory_and_health(monthly):

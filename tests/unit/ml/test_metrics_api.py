@@ -9,15 +9,13 @@ PUBLIC_ML = {
     "DEFAULT_MODELS",
     "FincastForecaster",
     "GlobalLGBM",
-    "Trajectory",
+    "HouseholdForecast",
+    "HouseholdForecaster",
     "conformal_quantiles",
     "evaluate_forecasts",
     "forest_forecast",
     "global_windows",
     "mase_scale",
-    "reconcile_to_total",
-    "savings_from",
-    "simulate_paths",
     "source_features",
 }
 
