@@ -39,7 +39,11 @@ def db_current() -> None:
 def users_create(
     email: str = typer.Argument(..., help="Email address (the login)."),
     password: str = typer.Option(
-        None, prompt=True, hide_input=True, confirmation_prompt=True, help="Password (min 8)."
+        None,
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        help="Password (12+ characters, not a common one).",
     ),
 ) -> None:
     """Create a user who can log in to the API and dashboard."""
