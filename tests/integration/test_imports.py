@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from decimal import Decimal
@@ -10,10 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
+from fincast.db import dialect
 from fincast.db.engine import session_scope
 from fincast.errors import EmptyImportError, FileTooLargeError, NotFoundError, ParseError
-from fincast.ingest import apply_rules, import_file
+from fincast.ingest.rows import TRANSACTION_COLUMNS, TransactionRow
 from fincast.ledger import service as ledger
+from fincast.ledger import writer
 from fincast.ledger.models import (
     CategorizationRule,
     Category,
@@ -21,7 +24,9 @@ from fincast.ledger.models import (
     ImportBatch,
     ImportStatus,
     Transaction,
+    utcnow,
 )
+from fincast.services.imports import apply_rules, import_file
 
 
 def _setup(engine: Engine, *accounts: str) -> tuple[int, list[int]]:
@@ -247,3 +252,40 @@ def test_cli_import_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     finally:
         get_engine.cache_clear()
         get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("path", ["driver", "core"])
+def test_the_writer_keeps_row_order_and_skips_known_fingerprints(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    if path == "core":  # the plain SQLAlchemy path other drivers take
+        monkeypatch.setattr(dialect, "_FAST_DRIVERS", frozenset())
+    monkeypatch.setattr(writer, "CHUNK", 2)
+    user_id, (acc,) = _setup(engine, "Checking")
+    now = utcnow()
+
+    def row(fingerprint: str, amount: str, payee: str) -> TransactionRow:
+        values = dict.fromkeys(TRANSACTION_COLUMNS)
+        values.update(user_id=user_id, account_id=acc, posted_date=dt.date(2024, 5, 2))
+        values.update(amount=Decimal(amount), currency="USD", payee_raw=payee)
+        values.update(category_source="import", fingerprint=fingerprint, created_at=now)
+        return tuple(values.values())  # type: ignore[return-value]
+
+    first = [row("b", "-1.00", "B\tTab"), row("a", "2.50", "A\\back\nslash"), row("b", "-9", "x")]
+    chunks: list[int] = []
+    with engine.begin() as conn:
+        assert writer.write_transactions(conn, iter(first), progress=chunks.append) == 3
+    with engine.begin() as conn:
+        assert writer.write_transactions(conn, [row("c", "3.00", "C"), row("a", "0", "y")]) == 2
+    assert chunks == [2, 1]
+    with session_scope(engine) as s:
+        stored = s.execute(
+            select(Transaction.fingerprint, Transaction.amount, Transaction.payee_raw)
+            .where(Transaction.account_id == acc)
+            .order_by(Transaction.id)
+        ).all()
+    assert [tuple(r) for r in stored] == [
+        ("b", Decimal("-1.00"), "B\tTab"),
+        ("a", Decimal("2.50"), "A\\back\nslash"),
+        ("c", Decimal("3.00"), "C"),
+    ]

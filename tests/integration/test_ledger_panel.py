@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from fincast.db.engine import session_scope
 from fincast.errors import ConflictError, InputError
+from fincast.ingest.mint import MINT_CATEGORY_MAP, read_mint_csv
 from fincast.ledger import service
-from fincast.ledger.bulk import load_transactions_frame
-from fincast.ledger.household import MINT_CATEGORY_MAP, read_mint_csv
+from fincast.ledger.loader import load_transactions_frame
 from fincast.ledger.models import Transaction
 from fincast.panel import build_panel, panel_to_monthly_wide
 from fincast.taxonomy import CATEGORY_BY_SLUG, DEFAULT_CATEGORIES

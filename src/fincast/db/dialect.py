@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import datetime as dt
+import io
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table, insert
+from sqlalchemy import Connection, Dialect, Enum, Insert, Table, insert
 from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.types import TypeEngine
+
+_FAST_DRIVERS = frozenset({"pysqlite", "pymysql", "psycopg2"})
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def insert_ignore_stmt(conn: Connection, table: Table) -> Insert:
@@ -28,33 +37,197 @@ def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
         conn.execute(insert_ignore_stmt(conn, table), list(rows))
 
 
-def bulk_insert_ignore_tuples(
-    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
-) -> None:
-    """Fast bulk insert of driver-ready tuples, skipping rows that duplicate a unique key.
+class _Memo(dict[Any, Any]):
+    """One column's values as the driver takes them, each converted on first use."""
 
-    Bypasses SQLAlchemy's per-row parameter processing: values must already be what the
-    driver accepts (ISO strings for dates and timestamps, strings for decimals). PostgreSQL
-    uses ``execute_values`` (one statement per page) instead of a row-by-row executemany.
+    _LIMIT = 100_000
+
+    def __init__(self, convert: Callable[[Any], Any]) -> None:
+        super().__init__({None: None})
+        self.convert = convert
+
+    def __missing__(self, value: Any) -> Any:
+        if len(self) >= self._LIMIT:
+            self.clear()
+            self[None] = None
+        out = self[value] = self.convert(value)
+        return out
+
+
+def _pymysql_text() -> dict[type, Callable[[Any], str]]:
+    """PyMySQL's own text for dates, timestamps and decimals, which it formats for every row."""
+    from pymysql import converters
+
+    return {
+        dt.date: lambda v: converters.escape_date(v)[1:-1],
+        dt.datetime: lambda v: converters.escape_datetime(v)[1:-1],
+        Decimal: lambda v: format(v, "f"),
+    }
+
+
+def _converter(
+    column_type: TypeEngine[Any], dialect: Dialect, driver_text: dict[type, Callable[[Any], str]]
+) -> Callable[[Any], Any] | None:
+    """What turns one column's values into what the driver is handed; None: nothing to do."""
+    if isinstance(column_type, Enum):
+        # Rows carry an enum's stored string, which its processor would only check (the
+        # table's CHECK constraint does that too): a cost per row saved.
+        return None
+    proc: Callable[[Any], Any] | None = column_type.dialect_impl(dialect).bind_processor(dialect)
+    if proc is not None or not driver_text:
+        return proc
+    try:
+        return driver_text.get(column_type.python_type)
+    except NotImplementedError:  # a type that does not say
+        return None
+
+
+def copy_text(value: Any) -> str:
+    """One value in PostgreSQL's ``COPY ... FROM STDIN`` text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+class BulkInsertIgnore:
+    """Insert-or-ignore of many rows into one table with the dialect's fastest bulk path.
+
+    Rows are tuples of hashable Python values in ``columns`` order (an enum column's value
+    as the string it stores), inserted in that order, so ids follow it; rows that would
+    duplicate a unique key are skipped. The statement is :func:`insert_ignore_stmt`,
+    compiled once. Each row is turned into what the driver takes as it arrives: values go
+    through the column types' own bind processors, as SQLAlchemy would (and dates and
+    decimals into PyMySQL's text for them, as PyMySQL would), each distinct value once.
+    Batches go to the driver in bulk: ``executemany`` on SQLite and PyMySQL (which folds it
+    into multi-row INSERTs); on psycopg2 each batch is ``COPY``-ed into a temporary staging
+    table (dropped at commit) and moved with one ``INSERT ... SELECT ... ON CONFLICT DO
+    NOTHING`` in row order. SQLAlchemy's per-row parameter handling for ``executemany``
+    costs as much as SQLite's own insert work, hence this path; any other driver uses the
+    plain Core :func:`insert_ignore`. One writer per table and transaction: it creates the
+    staging table once.
     """
-    if not rows:
-        return
-    name = conn.dialect.name
-    cols = ", ".join(columns)
-    if name == "postgresql":
-        from psycopg2.extras import execute_values
 
-        sql = f"INSERT INTO {table.name} ({cols}) VALUES %s ON CONFLICT DO NOTHING"  # noqa: S608
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    def __init__(self, conn: Connection, table: Table, columns: Sequence[str]) -> None:
+        self.conn = conn
+        self.table = table
+        self.columns = tuple(columns)
+        dialect = conn.dialect
+        compiled = insert_ignore_stmt(conn, table).compile(
+            dialect=dialect, column_keys=list(self.columns)
+        )
+        self.sql = str(compiled)
+        if compiled.positiontup is not None:
+            order = list(compiled.positiontup)
+        else:
+            order = re.findall(r"%\((\w+)\)s", self.sql)
+        if dialect.driver == "pymysql" and compiled.positiontup is None:
+            self.sql = re.sub(r"%\(\w+\)s", "%s", self.sql)
+        if sorted(order) != sorted(self.columns) or dialect.driver not in _FAST_DRIVERS:
+            self.mode = "core"
+        elif dialect.driver == "psycopg2":
+            self.mode = "copy"
+        else:
+            self.mode = "executemany"
+        driver_text = _pymysql_text() if dialect.driver == "pymysql" else {}
+        memos = [
+            (i, _Memo(convert))
+            for i, name in enumerate(self.columns)
+            if (convert := _converter(table.c[name].type, dialect, driver_text)) is not None
+        ]
+        reorder = (
+            None
+            if order == list(self.columns)
+            else itemgetter(*[self.columns.index(name) for name in order])
+        )
+        self.encode = self._encoder(memos, reorder)
+        self.staged = False
+
+    def _encoder(
+        self, memos: list[tuple[int, _Memo]], reorder: Callable[[Any], Any] | None
+    ) -> Callable[[Sequence[Any]], Any]:
+        """How one row becomes what the chosen path hands the driver."""
+        if self.mode == "core":
+            names = self.columns
+            return lambda row: dict(zip(names, row, strict=True))
+        if self.mode == "copy":
+            text = copy_text
+            return lambda row: "\t".join([text(v) for v in row])
+
+        def encode(row: Sequence[Any]) -> Any:
+            values = list(row)
+            for i, memo in memos:
+                values[i] = memo[values[i]]
+            return tuple(values) if reorder is None else reorder(values)
+
+        if memos:
+            return encode
+        return (lambda row: row) if reorder is None else reorder
+
+    def write(
+        self,
+        rows: Iterable[Sequence[Any]],
+        *,
+        chunk: int = 10_000,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Insert ``rows`` in batches of ``chunk``; returns how many were offered.
+
+        Rows are converted as they come, so memory stays flat however many there are;
+        ``progress`` receives the size of each batch written.
+        """
+        encode = self.encode
+        total = 0
+        batch: list[Any] = []
+        for row in rows:
+            batch.append(encode(row))
+            if len(batch) >= chunk:
+                total += self._send(batch, progress)
+                batch = []
+        return total + self._send(batch, progress)
+
+    def _send(self, batch: list[Any], progress: Callable[[int], None] | None) -> int:
+        if not batch:
+            return 0
+        if self.mode == "core":
+            insert_ignore(self.conn, self.table, batch)
+        elif self.mode == "copy":
+            self._copy(batch)
+        else:
+            self.conn.exec_driver_sql(self.sql, batch)
+        if progress is not None:
+            progress(len(batch))
+        return len(batch)
+
+    def _copy(self, lines: list[str]) -> None:
+        preparer = self.conn.dialect.identifier_preparer
+        target = preparer.format_table(self.table)
+        cols = ", ".join(preparer.quote(c) for c in self.columns)
+        stage = f"fincast_stage_{self.table.name}"
+        cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            execute_values(cursor, sql, rows, page_size=2000)
+            if not self.staged:
+                cursor.execute(
+                    f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS "  # noqa: S608
+                    f"SELECT {cols} FROM {target} WITH NO DATA"
+                )
+                cursor.execute(f"ALTER TABLE {stage} ADD COLUMN fincast_ord BIGSERIAL")
+                self.staged = True
+            else:
+                cursor.execute(f"TRUNCATE {stage}")
+            buf = io.StringIO()
+            buf.writelines(line + "\n" for line in lines)
+            buf.seek(0)
+            cursor.copy_expert(f"COPY {stage} ({cols}) FROM STDIN", buf)
+            cursor.execute(
+                f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage} "  # noqa: S608
+                "ORDER BY fincast_ord ON CONFLICT DO NOTHING"
+            )
         finally:
             cursor.close()
-        return
-    marks = ", ".join(["?" if name == "sqlite" else "%s"] * len(columns))
-    verb = "INSERT OR IGNORE" if name == "sqlite" else "INSERT IGNORE"
-    sql = f"{verb} INTO {table.name} ({cols}) VALUES ({marks})"
-    conn.exec_driver_sql(sql, list(rows))
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from defusedxml.ElementTree import fromstring
 
 from fincast.errors import EmptyImportError, ParseError
 from fincast.ingest._text import squash
-from fincast.ingest.rows import ParsedTransaction, ParseReport
+from fincast.ingest.rows import ParseContext, ParsedTransaction
 
 
 def _local(tag: Any) -> str:
@@ -53,15 +53,9 @@ def _party_name(parties: Element | None, role: str) -> str | None:
     return _text(party, "Nm") or _text(party, "Pty", "Nm")
 
 
-def parse_camt(
-    data: bytes,
-    *,
-    filename: str,
-    default_currency: str | None = None,
-    report: ParseReport | None = None,
-) -> list[ParsedTransaction]:
+def parse_camt(data: bytes, context: ParseContext) -> list[ParsedTransaction]:
     """Read the booked entries of a CAMT.053 statement file (pure: bytes in, rows out)."""
-    report = report if report is not None else ParseReport()
+    filename, report = context.filename, context.report
     try:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
@@ -95,7 +89,7 @@ def parse_camt(
                 ntry,
                 record,
                 filename,
-                acct_ccy or default_currency,
+                acct_ccy or context.default_currency,
                 ref if refs[ref] == 1 else None,
             )
         )

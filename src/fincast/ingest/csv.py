@@ -20,7 +20,7 @@ from typing import IO, Any
 from fincast.errors import ParseError
 from fincast.ingest._text import FALLBACK_ENCODINGS, bom_encoding, squash
 from fincast.ingest.mapping import CsvMapping, infer_mapping
-from fincast.ingest.rows import ParsedTransaction, ParseReport
+from fincast.ingest.rows import ParseContext, ParsedTransaction
 from fincast.ingest.values import AmountFormat, DateColumn
 
 SAMPLE_BYTES = 64 * 1024
@@ -83,20 +83,12 @@ def _unhtml(text: str) -> str:
 class CsvReader:
     """Reads one CSV bank export from a seekable binary stream."""
 
-    def __init__(
-        self,
-        stream: IO[bytes],
-        *,
-        filename: str,
-        mapping: CsvMapping | None = None,
-        default_currency: str | None = None,
-        report: ParseReport | None = None,
-    ) -> None:
+    def __init__(self, stream: IO[bytes], context: ParseContext) -> None:
         self.stream = stream
-        self.filename = filename
-        self.mapping = mapping
-        self.default_currency = default_currency
-        self.report = report if report is not None else ParseReport()
+        self.filename = context.filename
+        self.mapping = context.mapping
+        self.default_currency = context.default_currency
+        self.report = context.report
 
     def _sample(self) -> bytes:
         self.stream.seek(0)
@@ -352,20 +344,6 @@ class CsvReader:
             )
 
 
-def parse_csv(
-    stream: IO[bytes],
-    *,
-    filename: str,
-    mapping: CsvMapping | None = None,
-    default_currency: str | None = None,
-    report: ParseReport | None = None,
-) -> Iterator[ParsedTransaction]:
+def parse_csv(stream: IO[bytes], context: ParseContext) -> Iterator[ParsedTransaction]:
     """Yield the transactions of a CSV export read from a seekable binary ``stream``."""
-    reader = CsvReader(
-        stream,
-        filename=filename,
-        mapping=mapping,
-        default_currency=default_currency,
-        report=report,
-    )
-    return iter(reader)
+    return iter(CsvReader(stream, context))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import IO
 
 from fincast.errors import ParseError
 from fincast.ingest._text import bom_encoding
@@ -52,3 +53,11 @@ def detect_format(head: bytes, filename: str = "") -> str:
     if lowered_name.endswith((".ofx", ".qfx")):
         raise ParseError("the file is named OFX but holds no <OFX> element", file=filename)
     return "csv"
+
+
+def detect_stream_format(stream: IO[bytes], filename: str = "") -> str:
+    """:func:`detect_format` of a seekable stream's first bytes; the stream is rewound."""
+    stream.seek(0)
+    head = stream.read(HEAD_BYTES)
+    stream.seek(0)
+    return detect_format(head, filename)

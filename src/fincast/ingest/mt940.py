@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 
 from fincast.errors import EmptyImportError, ParseError
 from fincast.ingest._text import decode_bytes, squash
-from fincast.ingest.rows import ParsedTransaction, ParseReport
+from fincast.ingest.rows import ParseContext, ParsedTransaction
 
 _TAG = re.compile(r"^:([0-9A-Z]{2,3}):(.*)$")
 _LINE_61 = re.compile(
@@ -99,14 +99,9 @@ def _dutch(info: str) -> tuple[str | None, str | None]:
     return squash(values.get("NAME")), squash(values.get("REMI")) or squash(info)
 
 
-def parse_mt940(
-    data: bytes,
-    *,
-    filename: str,
-    default_currency: str | None = None,
-    report: ParseReport | None = None,
-) -> list[ParsedTransaction]:
+def parse_mt940(data: bytes, context: ParseContext) -> list[ParsedTransaction]:
     """Read every ``:61:`` transaction of an MT940 file (pure: bytes in, rows out)."""
+    filename = context.filename
     text, _ = decode_bytes(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     tokens = _tokens(text)
@@ -115,7 +110,7 @@ def parse_mt940(
             "not an MT940 statement (no :20:, :25:, :60F: or :61: field)", file=filename
         )
     pending: list[_Pending] = []
-    currency = default_currency
+    currency = context.default_currency
     last = ""
     for number, tag, lines in tokens:
         if tag in ("60F", "60M"):
@@ -133,18 +128,10 @@ def parse_mt940(
     if not pending:
         raise EmptyImportError(f"{filename}: the MT940 statement(s) hold balances only, no :61:")
     parsed = [_parse_61(p, filename) for p in pending]
+    # A bank reference is the row's id only where it is unique in the file.
     bank_refs = Counter(ref for _, ref in parsed if ref)
     return [
-        ParsedTransaction(
-            date=row.date,
-            amount=row.amount,
-            payee=row.payee,
-            description=row.description,
-            external_id=ref if ref and bank_refs[ref] == 1 else None,
-            currency=row.currency,
-            line=row.line,
-        )
-        for row, ref in parsed
+        row._replace(external_id=ref) if ref and bank_refs[ref] == 1 else row for row, ref in parsed
     ]
 
 

@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from fincast.errors import EmptyImportError, ParseError
-from fincast.ingest.rows import ParsedTransaction, ParseReport
+from fincast.ingest.rows import ParseContext, ParsedTransaction
 
 _NO_FITID = "fincast-no-fitid"
 _EMPTY_FITID = re.compile(rb"<FITID>\s*(?:</FITID>)?(?=\s*<)", re.IGNORECASE)
@@ -55,15 +55,9 @@ def _clean(data: bytes) -> bytes:
     return data
 
 
-def parse_ofx(
-    data: bytes,
-    *,
-    filename: str,
-    default_currency: str | None = None,
-    report: ParseReport | None = None,
-) -> list[ParsedTransaction]:
+def parse_ofx(data: bytes, context: ParseContext) -> list[ParsedTransaction]:
     """Read the bank and card transactions of an OFX/QFX file (pure: bytes in, rows out)."""
-    report = report if report is not None else ParseReport()
+    filename, report = context.filename, context.report
     if _DECLARATION.search(data[:65536]) or _DECLARATION.search(data):
         raise ParseError(
             "OFX files may not declare a DTD or entities (refused for safety)", file=filename
@@ -95,7 +89,7 @@ def parse_ofx(
         statements += 1
         is_investment = isinstance(statement, InvestmentStatement)
         investment += is_investment
-        currency = (getattr(statement, "currency", None) or default_currency or "").upper()
+        currency = (getattr(statement, "currency", None) or context.default_currency or "").upper()
         for txn in getattr(statement, "transactions", None) or []:
             record += 1
             if not isinstance(txn, Transaction):

@@ -17,7 +17,7 @@ from typing import Any
 
 from fincast.errors import EmptyImportError, ParseError
 from fincast.ingest._text import decode_bytes
-from fincast.ingest.rows import ParsedTransaction, ParseReport
+from fincast.ingest.rows import ParseContext, ParsedTransaction, ParseReport
 
 _DATE_LINE = re.compile(r"^D\s*(\d{1,4})\s*[/.\-']\s*(\d{1,2})", re.MULTILINE)
 _CASH_TYPES = {"Bank", "Cash", "CCard", "Oth A", "Oth L"}
@@ -50,18 +50,15 @@ def _day_first(text: str, filename: str, date_format: str | None) -> bool:
     )
 
 
-def parse_qif(
-    data: bytes,
-    *,
-    filename: str,
-    default_currency: str | None = None,
-    date_format: str | None = None,
-    report: ParseReport | None = None,
-) -> list[ParsedTransaction]:
-    """Read the bank, cash and card transactions of a QIF file (pure: bytes in, rows out)."""
+def parse_qif(data: bytes, context: ParseContext) -> list[ParsedTransaction]:
+    """Read the bank, cash and card transactions of a QIF file (pure: bytes in, rows out).
+
+    The day/month order comes from the mapping's ``date_format`` when it has one.
+    """
     from quiffen import Qif
 
-    report = report if report is not None else ParseReport()
+    filename, report = context.filename, context.report
+    date_format = context.mapping.date_format if context.mapping else None
     text, _ = decode_bytes(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text.lstrip().startswith(("!", "#")):
@@ -85,7 +82,7 @@ def parse_qif(
                 if kind not in _CASH_TYPES:
                     report.skip(f"line {line}: {kind} record not imported (not a bank transaction)")
                     continue
-                row = _row(txn, line, default_currency, filename, report)
+                row = _row(txn, line, context.default_currency, filename, report)
                 if row is not None:
                     rows.append(row)
     if not rows:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from fincast.ledger.fingerprint import content_fingerprint, normalize_payee
+from fincast.ingest.fingerprint import content_fingerprint, normalize_payee
 from fincast.ledger.models import Account, CategorySource, Transaction
 from fincast.services._owned import (
     check_refs,

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fincast.errors import ParseError
-from fincast.ingest.csv import parse_csv
+from fincast.ingest.formats import parse_stream
 from fincast.ingest.mapping import load_mapping
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZéèàüöäßñç&'\"-,;"
@@ -93,7 +93,7 @@ def test_csv_dialects_round_trip(data: list[tuple[dt.date, Decimal, str]], d: di
     if d["date_format"] == "%m/%d/%y":
         data = [(x.replace(year=2000 + x.year % 60), a, p) for x, a, p in data]
     raw = _build(data, d)
-    parsed = list(parse_csv(io.BytesIO(raw), filename="gen.csv"))
+    parsed = list(parse_stream("csv", io.BytesIO(raw), filename="gen.csv"))
     assert [(p.date, p.amount, p.payee) for p in parsed] == [
         (date, amount, payee) for date, amount, payee in data
     ]
@@ -102,23 +102,25 @@ def test_csv_dialects_round_trip(data: list[tuple[dt.date, Decimal, str]], d: di
 def test_ambiguous_date_column_asks_for_a_mapping() -> None:
     raw = b"Date,Payee,Amount\n03/04/2020,A,1.00\n05/06/2020,B,2.00\n"
     with pytest.raises(ParseError, match="ambiguous") as info:
-        list(parse_csv(io.BytesIO(raw), filename="amb.csv"))
+        list(parse_stream("csv", io.BytesIO(raw), filename="amb.csv"))
     assert info.value.file == "amb.csv"
     assert info.value.field == "Date"
     fixed = load_mapping({"date": "Date", "amount": "Amount", "date_format": "%d/%m/%Y"})
-    rows_ = list(parse_csv(io.BytesIO(raw), filename="amb.csv", mapping=fixed))
+    rows_ = list(parse_stream("csv", io.BytesIO(raw), filename="amb.csv", mapping=fixed))
     assert rows_[0].date == dt.date(2020, 4, 3)
 
 
 def test_same_day_and_month_everywhere_is_not_ambiguous() -> None:
     raw = b"Date,Payee,Amount\n03/03/2020,A,1.00\n"
-    assert next(iter(parse_csv(io.BytesIO(raw), filename="x.csv"))).date == dt.date(2020, 3, 3)
+    assert next(iter(parse_stream("csv", io.BytesIO(raw), filename="x.csv"))).date == dt.date(
+        2020, 3, 3
+    )
 
 
 def test_bad_row_names_file_line_field_and_value() -> None:
     raw = b"Date,Payee,Amount\n2020-01-01,A,1.00\n2020-01-02,B,12abc\n"
     with pytest.raises(ParseError) as info:
-        list(parse_csv(io.BytesIO(raw), filename="bad.csv"))
+        list(parse_stream("csv", io.BytesIO(raw), filename="bad.csv"))
     err = info.value
     assert (err.file, err.line, err.field, err.value) == ("bad.csv", 3, "Amount", "12abc")
     assert "bad.csv" in str(err) and "line 3" in str(err) and "12abc" in str(err)
@@ -127,14 +129,14 @@ def test_bad_row_names_file_line_field_and_value() -> None:
 def test_invalid_date_is_reported_with_its_line() -> None:
     raw = b"Date,Payee,Amount\n2020-01-01,A,1.00\n2020-02-31,B,2.00\n"
     with pytest.raises(ParseError) as info:
-        list(parse_csv(io.BytesIO(raw), filename="d.csv"))
+        list(parse_stream("csv", io.BytesIO(raw), filename="d.csv"))
     assert info.value.line == 3 and info.value.value == "2020-02-31"
 
 
 def test_mixed_decimal_separators_are_an_error() -> None:
     raw = b'Date;Payee;Amount\n2020-01-01;A;"1,50"\n2020-01-02;B;2.25\n'
     with pytest.raises(ParseError, match="mix decimal"):
-        list(parse_csv(io.BytesIO(raw), filename="m.csv"))
+        list(parse_stream("csv", io.BytesIO(raw), filename="m.csv"))
 
 
 def test_preamble_lines_before_header_are_skipped() -> None:
@@ -143,7 +145,7 @@ def test_preamble_lines_before_header_are_skipped() -> None:
         "Buchungstag;Empfänger;Verwendungszweck;Betrag\n"
         "15.01.2020;REWE Markt;Einkauf;-1.234,56\n"
     ).encode("cp1252")
-    rows_ = list(parse_csv(io.BytesIO(raw), filename="dkb.csv"))
+    rows_ = list(parse_stream("csv", io.BytesIO(raw), filename="dkb.csv"))
     assert len(rows_) == 1
     assert rows_[0].amount == Decimal("-1234.56")
     assert rows_[0].payee == "REWE Markt"
@@ -157,11 +159,13 @@ def test_credit_card_sign_conventions() -> None:
     mapping = load_mapping(
         {"date": "Date", "amount": "Amount", "direction": "Type", "payee": "Description"}
     )
-    rows_ = list(parse_csv(io.BytesIO(raw), filename="cc.csv", mapping=mapping))
+    rows_ = list(parse_stream("csv", io.BytesIO(raw), filename="cc.csv", mapping=mapping))
     assert [r.amount for r in rows_] == [Decimal("-12.50"), Decimal("100.00")]
     flipped = load_mapping({"date": "Date", "amount": "Amount", "negate": True})
     rows_ = list(
-        parse_csv(io.BytesIO(b"Date,Amount\n2020-01-03,12.50\n"), filename="c.csv", mapping=flipped)
+        parse_stream(
+            "csv", io.BytesIO(b"Date,Amount\n2020-01-03,12.50\n"), filename="c.csv", mapping=flipped
+        )
     )
     assert rows_[0].amount == Decimal("-12.50")
 
@@ -181,14 +185,16 @@ def test_credit_card_sign_conventions() -> None:
 )
 def test_amount_spellings(text: str, expected: str) -> None:
     raw = f'Date,Amount\n2020-01-01,"{text}"\n2020-01-02,0.25\n'.encode()
-    assert next(iter(parse_csv(io.BytesIO(raw), filename="a.csv"))).amount == Decimal(expected)
+    assert next(iter(parse_stream("csv", io.BytesIO(raw), filename="a.csv"))).amount == Decimal(
+        expected
+    )
 
 
 def test_mapping_file_in_toml_and_json(tmp_path) -> None:
     toml = tmp_path / "bank.toml"
     toml.write_text('date = "Tag"\namount = "Summe"\ndecimal = ","\ndate_format = "%d.%m.%Y"\n')
     raw = b"Tag;Summe\n01.02.2020;-3,50\n"
-    rows_ = list(parse_csv(io.BytesIO(raw), filename="t.csv", mapping=load_mapping(toml)))
+    rows_ = list(parse_stream("csv", io.BytesIO(raw), filename="t.csv", mapping=load_mapping(toml)))
     assert (rows_[0].date, rows_[0].amount) == (dt.date(2020, 2, 1), Decimal("-3.50"))
     js = tmp_path / "bank.json"
     js.write_text('{"preset": "chase", "payee": "Description"}')

@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 
 from fincast.errors import InputError, ParseError
-from fincast.ingest.categorize import PairRow, find_transfer_pairs, keyword_slug
+from fincast.ingest.categorize import keyword_slug
 from fincast.ingest.detect import detect_format
-from fincast.ingest.rows import canonical_format
+from fincast.ingest.formats import canonical_format
+from fincast.ingest.transfers import PairRow, find_transfer_pairs
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fincast.errors import FincastError, ParseError
+from fincast.ingest.formats import parse_stream
 from fincast.ingest.rows import ParsedTransaction
-from fincast.ingest.service import parse_stream
 
 OFX = b"""OFXHEADER:100
 DATA:OFXSGML

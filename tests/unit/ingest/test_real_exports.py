@@ -10,8 +10,8 @@ import pytest
 
 from fincast.errors import EmptyImportError
 from fincast.ingest.detect import detect_format
+from fincast.ingest.formats import parse_stream
 from fincast.ingest.rows import ParseReport
-from fincast.ingest.service import parse_stream
 
 D = dt.date
 

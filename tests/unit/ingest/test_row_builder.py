@@ -1,28 +1,33 @@
-"""The row builder's per-distinct-value caches give exactly the uncached results."""
+"""The row builder: its per-distinct-value caches give exactly the uncached results."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 from decimal import ROUND_HALF_UP, Decimal
+from typing import get_args
 
+from fincast.db.dialect import copy_text
 from fincast.ingest._text import squash
-from fincast.ingest.categorize import Categorizer, _Rule
-from fincast.ingest.rows import ParsedTransaction
-from fincast.ingest.service import _copy_text, _RowBuilder
-from fincast.ledger.fingerprint import content_fingerprint, external_fingerprint, normalize_payee
+from fincast.ingest.builder import RowBuilder
+from fincast.ingest.categorize import KEYWORD_SOURCE, RULE_SOURCE, Categorizer, Rule
+from fincast.ingest.fingerprint import content_fingerprint, external_fingerprint, normalize_payee
+from fincast.ingest.rows import TRANSACTION_COLUMNS, ParsedTransaction, TransactionRow
+from fincast.ledger.models import CategorySource, Transaction
 
 _CATS = {"shopping": 1, "dining": 2, "income": 3, "groceries": 4}
+_NOW = dt.datetime(2024, 6, 1, 12, 0, tzinfo=dt.UTC)
 
 
-def _builder(rules: list[_Rule]) -> _RowBuilder:
-    return _RowBuilder(
+def _builder(rules: list[Rule]) -> RowBuilder:
+    return RowBuilder(
         user_id=1,
         account_id=7,
         batch_id=3,
         currency="EUR",
         categorizer=Categorizer(rules, dict(_CATS)),
         filename="f.csv",
+        created_at=_NOW,
     )
 
 
@@ -41,7 +46,7 @@ def _rows() -> list[ParsedTransaction]:
 
 
 def test_fingerprints_and_categories_match_the_uncached_computation() -> None:
-    ranged = _Rule(
+    ranged = Rule(
         id=1,
         category_id=2,
         account_id=None,
@@ -50,7 +55,7 @@ def test_fingerprints_and_categories_match_the_uncached_computation() -> None:
         amount_min=Decimal("-100"),
         amount_max=None,
     )
-    plain = _Rule(
+    plain = Rule(
         id=2,
         category_id=1,
         account_id=7,
@@ -64,7 +69,7 @@ def test_fingerprints_and_categories_match_the_uncached_computation() -> None:
         reference = Categorizer(rules, dict(_CATS))
         seen: dict[tuple[object, ...], int] = {}
         for p in _rows():
-            row = builder.build(p)
+            row = dict(zip(TRANSACTION_COLUMNS, builder.build(p), strict=True))
             amount = p.amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
             payee_raw = squash(p.payee or p.description, 255)
             norm = normalize_payee(payee_raw)
@@ -76,22 +81,31 @@ def test_fingerprints_and_categories_match_the_uncached_computation() -> None:
                 occ = seen.get(key, 0)
                 seen[key] = occ + 1
                 fp = content_fingerprint(7, p.date, amount, norm, occ)
-            assert row[3] == amount
-            assert row[5] == payee_raw
-            assert row[6] == (norm or None)
-            assert row[8] == desc
-            assert row[12] == fp
-            assert (row[9], row[10]) == reference.categorize(7, amount, payee_raw, desc)
+            assert row["amount"] == amount
+            assert row["payee_raw"] == payee_raw
+            assert row["payee"] == (norm or None)
+            assert row["description"] == desc
+            assert row["fingerprint"] == fp
+            assert (row["category_id"], row["category_source"]) == reference.categorize(
+                7, amount, payee_raw, desc
+            )
+            assert (row["import_batch_id"], row["created_at"]) == (3, _NOW)
         # The amount range decides between the first Lidl rows and the -500 one.
         if rules:
-            cats = [builder.build(p)[9] for p in _rows()[:4]]
+            cats = [builder.build(p)[TRANSACTION_COLUMNS.index("category_id")] for p in _rows()[:4]]
             assert cats[:3] == [2, 2, 2]
             assert cats[3] != 2
 
 
 def test_copy_text_escapes_the_copy_format() -> None:
-    assert _copy_text(None) == "\\N"
-    assert _copy_text("a\tb\\c\nd\re") == "a\\tb\\\\c\\nd\\re"
-    assert _copy_text(dt.date(2024, 1, 2)) == "2024-01-02"
-    assert _copy_text(Decimal("-5.00")) == "-5.00"
-    assert _copy_text(12) == "12"
+    assert copy_text(None) == "\\N"
+    assert copy_text("a\tb\\c\nd\re") == "a\\tb\\\\c\\nd\\re"
+    assert copy_text(dt.date(2024, 1, 2)) == "2024-01-02"
+    assert copy_text(Decimal("-5.00")) == "-5.00"
+    assert copy_text(12) == "12"
+
+
+def test_rows_are_transactions_columns_and_sources_are_the_ledgers() -> None:
+    assert len(TRANSACTION_COLUMNS) == len(get_args(TransactionRow))
+    assert set(TRANSACTION_COLUMNS) <= set(Transaction.__table__.c.keys())
+    assert (RULE_SOURCE, KEYWORD_SOURCE) == (CategorySource.RULE, CategorySource.IMPORT)

@@ -14,6 +14,9 @@ from sqlalchemy import Engine, select
 from fincast.config import Settings
 from fincast.db.engine import session_scope
 from fincast.ledger.models import User
+from fincast.services.auth import HASHER
+from fincast.services.households import load_transactions
+from fincast.synth import generate_households
 
 DEMO_EMAIL = "demo@fincast.local"
 DEMO_HOUSEHOLDS = 24
@@ -47,10 +50,6 @@ def ensure_demo_data(engine: Engine, settings: Settings, today: dt.date | None =
     forecasting model other households to learn from. The random password is kept in
     ``<data_dir>/demo-credentials.json`` (mode 600) so later runs can print it again.
     """
-    from fincast.ledger.bulk import load_transactions_frame
-    from fincast.services.auth import HASHER
-    from fincast.synth import generate_households
-
     cred_file = _credentials_file(settings)
     with session_scope(engine) as s:
         existing = s.scalar(select(User).where(User.email == DEMO_EMAIL))
@@ -66,7 +65,7 @@ def ensure_demo_data(engine: Engine, settings: Settings, today: dt.date | None =
     )
     tx = households.transactions
     first = str(tx["user_id"].iloc[0])
-    load_transactions_frame(engine, tx, emails={first: DEMO_EMAIL})
+    load_transactions(engine, tx, emails={first: DEMO_EMAIL})
     password = secrets.token_urlsafe(12)
     with session_scope(engine) as s:
         user = s.scalar(select(User).where(User.email == DEMO_EMAIL))

@@ -1,6 +1,7 @@
-"""Load a Mint-style household export (date, description, amount, category, account).
+"""Mint-style household exports (date, description, amount, category, account) as a frame.
 
-This is the small loader for the demo household; importing bank files is ``fincast.ingest``.
+The frame has the ``transactions.csv`` layout the ledger's frame loader takes; bank
+statements are read by :func:`fincast.ingest.parse_stream` instead.
 """
 
 from __future__ import annotations

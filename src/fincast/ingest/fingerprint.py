@@ -7,12 +7,15 @@ import hashlib
 import re
 import unicodedata
 from decimal import Decimal
+from functools import lru_cache
 
 _NOISE = re.compile(r"[^0-9a-z& ]+")
 _DIGIT_RUNS = re.compile(r"\b\d{4,}\b")
 _SPACES = re.compile(r"\s+")
 
 
+# Bank files repeat a few thousand payees a million times: each is normalised once.
+@lru_cache(maxsize=65536)
 def normalize_payee(text: str | None) -> str:
     """Lower-case, accent-free payee with long digit runs and punctuation removed."""
     if not text:

@@ -1,22 +1,22 @@
-"""Bulk loading of a transactions frame (synthetic households, demo data) into the ledger."""
+"""The frame loader: a transactions frame (synthetic households, demo data) into the ledger."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from fincast.db.dialect import bulk_insert_ignore_tuples, bulk_write_session
 from fincast.db.engine import session_scope
 from fincast.errors import InputError
+from fincast.ingest.fingerprint import content_fingerprint, normalize_payee
+from fincast.ingest.rows import TransactionRow
 from fincast.ledger import service
-from fincast.ledger.fingerprint import content_fingerprint, normalize_payee
 from fincast.ledger.models import CategorySource, Transaction, utcnow
+from fincast.ledger.writer import write_transactions
 
 REQUIRED = ("user_id", "account", "account_type", "date", "amount", "category")
-CHUNK = 5_000
 
 
 def synthetic_email(user_key: str) -> str:
@@ -96,9 +96,6 @@ def load_transactions_frame(
         ["p_account", "p_date", "p_amount", "p_payee"], sort=False
     ).cumcount()
     total = len(frame)
-    stamp = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
-    if engine.dialect.name == "postgresql":
-        stamp += "+00:00"
     frame["p_user"] = frame["user_id"].map(user_ids)
     frame["p_category"] = [
         cat_ids[u].get(c) if isinstance(c, str) and c else None
@@ -115,53 +112,39 @@ def load_transactions_frame(
             strict=True,
         )
     ]
-    with engine.begin() as conn, bulk_write_session(conn):
-        for start in range(0, total, CHUNK):
-            part = frame.iloc[start : start + CHUNK]
-            rows = [
-                (
-                    int(r.p_user),
-                    int(r.p_account),
-                    r.p_date.isoformat(),
-                    str(r.p_amount),
-                    str(r.currency or "USD"),
-                    r.payee or None,
-                    r.p_payee or None,
-                    r.description or None,
-                    (r.description or "")[:500] or None,
-                    None
-                    if r.p_category is None or r.p_category != r.p_category
-                    else int(r.p_category),
-                    None
-                    if r.p_category is None or r.p_category != r.p_category
-                    else CategorySource.IMPORT.value,
-                    r.p_fp,
-                    stamp,
-                )
-                for r in part.itertuples(index=False)
-            ]
-            bulk_insert_ignore_tuples(conn, Transaction.__table__, _COLUMNS, rows)  # type: ignore[arg-type]
-            if progress is not None:
-                progress(len(part))
+    with engine.begin() as conn:
+        write_transactions(conn, _rows(frame), cache_mib=512, progress=progress)
     added = _count(engine) - inserted_before
     return {"rows": total, "imported": added, "duplicates": total - added, "users": len(user_ids)}
 
 
-_COLUMNS = (
-    "user_id",
-    "account_id",
-    "posted_date",
-    "amount",
-    "currency",
-    "payee_raw",
-    "payee",
-    "description_raw",
-    "description",
-    "category_id",
-    "category_source",
-    "fingerprint",
-    "created_at",
-)
+def _rows(frame: pd.DataFrame) -> Iterator[TransactionRow]:
+    created_at = utcnow()
+    source = CategorySource.IMPORT.value
+    names = "p_user p_account p_date p_amount currency payee p_payee description p_category p_fp"
+    # Plain lists zipped: far faster than itertuples() on a large frame.
+    for user, account, day, amount, currency, payee, norm, text, cat, fp in zip(
+        *(frame[name].tolist() for name in names.split()), strict=True
+    ):
+        # A missing category is None or, once pandas has seen floats, NaN (never equal to itself).
+        category = None if cat is None or cat != cat else int(cat)
+        yield (
+            int(user),
+            int(account),
+            day,
+            amount,
+            str(currency or "USD"),
+            payee or None,
+            norm or None,
+            text or None,
+            text[:500] or None,
+            category,
+            None if category is None else source,
+            None,
+            fp,
+            None,
+            created_at,
+        )
 
 
 def _count(engine: Engine) -> int:
