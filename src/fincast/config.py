@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -15,6 +17,53 @@ from fincast.errors import ConfigError
 DEFAULT_SECRET = "dev-insecure-change-me"  # noqa: S105 - the value production refuses
 # The URL schemes the limits library's Redis storage accepts.
 _REDIS_SCHEMES = {"redis", "rediss", "redis+unix"}
+# A production secret needs this many characters, this many of them distinct.
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_DISTINCT = 10
+SECRET_KEY_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` and its missing parents as 0700 folders; existing ones are left alone."""
+    target = path = Path(path)
+    missing = []
+    while not path.exists() and path != path.parent:
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(folder, 0o700)  # mkdir's mode is reduced by the umask; set it exactly
+    return target
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` as a 0600 file (an existing file is tightened to 0600)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        os.fchmod(fh.fileno(), 0o600)
+        fh.write(data)
+
+
+def _generated_secret(data_dir: Path) -> bytes:
+    """Read ``<data_dir>/secret.key``, first creating it (0600) with a random key."""
+    key_file = Path(data_dir) / SECRET_KEY_FILE
+    if not key_file.exists():
+        private_dir(key_file.parent)
+        tmp = key_file.with_name(f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+        write_private_file(tmp, secrets.token_urlsafe(48).encode("ascii"))
+        try:
+            os.link(tmp, key_file)  # atomic: whoever links first wins, the rest read theirs
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    key = key_file.read_bytes().strip()
+    if len(key) < MIN_SECRET_LENGTH:
+        raise ConfigError(f"{key_file} holds no usable key; delete it to make a new one")
+    return key
 
 
 class Settings(BaseSettings):
@@ -105,7 +154,23 @@ class Settings(BaseSettings):
             )
         if self.env == "production" and len(self.secret_key.get_secret_value()) < 32:
             raise ValueError("FINCAST_SECRET_KEY must be at least 32 characters in production")
+        secret = self.secret_key.get_secret_value()
+        if self.env == "production" and (
+            len(secret.strip()) < MIN_SECRET_LENGTH or len(set(secret)) < MIN_SECRET_DISTINCT
+        ):
+            raise ValueError(
+                f"FINCAST_SECRET_KEY is too easy to guess: production needs at least "
+                f"{MIN_SECRET_LENGTH} characters with {MIN_SECRET_DISTINCT} or more different "
+                f"ones, e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
         return self
+
+    def signing_key(self) -> bytes:
+        """The key that signs model files: the configured secret, else ``<data_dir>/secret.key``."""
+        secret = self.secret_key.get_secret_value()
+        if secret != DEFAULT_SECRET:
+            return secret.encode("utf-8")
+        return _generated_secret(self.data_dir)
 
     @property
     def resolved_database_url(self) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -84,6 +86,12 @@ def test_run_prints_urls_and_the_api_serves_demo_data(running) -> None:
     api, dash, data_dir = running
     out = (data_dir / "run.log").read_text()
     assert api in out and dash in out and "demo@fincast.local" in out
+    # The password stays in the 0600 credentials file; the log only says where it is.
+    credentials = data_dir / "demo-credentials.json"
+    assert str(credentials) in out.replace("\n", "")
+    assert json.loads(credentials.read_text())["password"] not in out
+    for private in (data_dir / "run.log", credentials, data_dir / "fincast.db"):
+        assert stat.S_IMODE(private.stat().st_mode) == 0o600, private
     assert httpx.get(f"{api}/readyz", timeout=10).status_code == 200
     assert httpx.get(f"{api}/api/transactions", timeout=10).status_code == 401
 

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 import httpx
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from fincast.cli.common import migrated_engine
-from fincast.config import get_settings
+from fincast.config import get_settings, private_dir
 from fincast.errors import FincastError
+
+if TYPE_CHECKING:
+    from fincast.services.demo import DemoLogin
 
 console = Console()
 
@@ -32,6 +39,28 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes], what: str, timeout: floa
             pass
         time.sleep(0.5)
     raise FincastError(f"the {what} did not answer at {url} within {timeout:.0f} s")
+
+
+def protect_output_files(streams: Iterable[IO[Any]]) -> None:
+    """Make output streams that are regular files we own (a redirected log) mode 0600."""
+    for stream in streams:
+        try:
+            fd = stream.fileno()
+            st = os.fstat(fd)
+        except (OSError, ValueError, AttributeError):
+            continue  # not backed by a file descriptor (e.g. captured by a test runner)
+        if stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid():
+            os.fchmod(fd, 0o600)
+
+
+def demo_login_message(login: DemoLogin, credentials: Path, *, terminal: bool) -> str:
+    """The demo login line: the password only at a terminal, never into a log file or pipe."""
+    if terminal:
+        return f"[bold]Demo login[/] {login.email} / {login.password}"
+    return (
+        f"[bold]Demo login[/] {login.email} (password in {escape(str(credentials))}, "
+        "readable only by you; not printed since the output is not a terminal)"
+    )
 
 
 def _interrupt(signum: int, _frame: object) -> None:
@@ -53,12 +82,14 @@ def run(
     # background where the shell leaves SIGINT ignored.
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, _interrupt)
+    protect_output_files([sys.stdout, sys.stderr])
     settings = get_settings()
+    private_dir(settings.data_dir)
     console.print(f"database: {settings.resolved_database_url}")
     engine = migrated_engine()
     env = dict(os.environ)
     if demo:
-        from fincast.services.demo import ensure_demo_data
+        from fincast.services.demo import demo_credentials_file, ensure_demo_data
 
         with console.status("loading demo households (first run only)..."):
             login = ensure_demo_data(engine, settings)
@@ -112,7 +143,11 @@ def run(
         if dashboard:
             console.print(f"[bold green]Dashboard[/]  {dash_url}")
         if demo:
-            console.print(f"[bold]Demo login[/] {login.email} / {login.password}")
+            terminal = sys.stdout.isatty()
+            console.print(
+                demo_login_message(login, demo_credentials_file(settings), terminal=terminal),
+                soft_wrap=True,
+            )
         if check:
             console.print("check passed: API and dashboard answer")
             return

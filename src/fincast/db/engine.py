@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -12,16 +13,47 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from fincast.config import get_settings
+from fincast.config import get_settings, private_dir
+
+# SQLite's companions of a database file; they hold the same data, so the same mode.
+_SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def _private_sqlite_file(db: str) -> None:
+    """Create the database file as 0600 before SQLite opens it, and tighten an existing one."""
+    path = Path(db)
+    private_dir(path.parent)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        with suppress(PermissionError):  # someone else's file: leave its mode to its owner
+            os.chmod(path, 0o600)
+        return
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
+def _private_companions(db: str) -> None:
+    for suffix in _SQLITE_COMPANIONS:
+        with suppress(FileNotFoundError, PermissionError):
+            os.chmod(f"{db}{suffix}", 0o600)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for ``url``; SQLite gets foreign keys, WAL and a created folder."""
+    """Create an engine for ``url``; SQLite gets foreign keys, WAL and private (0600) files.
+
+    A SQLite file database is created 0600 (its folder 0700 when created) before the engine
+    opens it, and its -wal/-shm files are set to 0600 on every connect.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database
-        if db and db != ":memory:":
-            Path(db).parent.mkdir(parents=True, exist_ok=True)
+        file_db = bool(db) and db != ":memory:" and not str(db).startswith("file:")
+        if file_db:
+            assert db is not None
+            _private_sqlite_file(db)
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kwargs)
 
@@ -33,6 +65,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            if file_db and db:
+                _private_companions(db)
 
         return engine
     if parsed.get_backend_name() in {"mysql", "mariadb"}:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from fincast.config import Settings
+from fincast.config import Settings, private_dir, write_private_file
 from fincast.db.engine import session_scope
 from fincast.ledger.models import User
 from fincast.services.auth import HASHER
@@ -33,7 +32,8 @@ class DemoLogin:
     created: bool
 
 
-def _credentials_file(settings: Settings) -> Path:
+def demo_credentials_file(settings: Settings) -> Path:
+    """Where the demo login is kept (mode 0600): ``<data_dir>/demo-credentials.json``."""
     return settings.data_dir / "demo-credentials.json"
 
 
@@ -50,7 +50,7 @@ def ensure_demo_data(engine: Engine, settings: Settings, today: dt.date | None =
     forecasting model other households to learn from. The random password is kept in
     ``<data_dir>/demo-credentials.json`` (mode 600) so later runs can print it again.
     """
-    cred_file = _credentials_file(settings)
+    cred_file = demo_credentials_file(settings)
     with session_scope(engine) as s:
         existing = s.scalar(select(User).where(User.email == DEMO_EMAIL))
         if existing is not None and existing.password_hash and cred_file.is_file():
@@ -72,8 +72,8 @@ def ensure_demo_data(engine: Engine, settings: Settings, today: dt.date | None =
         assert user is not None
         user.password_hash = HASHER.hash(password)
         user.display_name = "Demo household"
-    cred_file.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(cred_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump({"email": DEMO_EMAIL, "password": password}, fh)
+    private_dir(cred_file.parent)
+    write_private_file(
+        cred_file, json.dumps({"email": DEMO_EMAIL, "password": password}).encode("utf-8")
+    )
     return DemoLogin(DEMO_EMAIL, password, created=True)

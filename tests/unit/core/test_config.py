@@ -26,7 +26,7 @@ def test_production_refuses_default_or_short_secret(monkeypatch) -> None:
         get_settings.cache_clear()
         with pytest.raises(ConfigError, match="at least 32"):
             get_settings()
-        monkeypatch.setenv("FINCAST_SECRET_KEY", "x" * 40)
+        monkeypatch.setenv("FINCAST_SECRET_KEY", "kq3V8tZp1xRb7YwN2mLc9HdF4sGj6EaU0o")
         get_settings.cache_clear()
         assert get_settings().env == "production"
     finally:

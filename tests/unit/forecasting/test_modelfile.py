@@ -67,3 +67,17 @@ def test_legacy_save_load_refits_forest(tmp_path, monthly):
     model.save(tmp_path / "expense_model.pkl")
     again = ExpenseForecaster().load(tmp_path / "expense_model.pkl")
     assert again.feature_importance() == model.feature_importance()
+
+
+def test_a_flipped_payload_byte_is_listed_as_invalid(saved):
+    d, _ = saved
+    path = d / "panel.npz"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    [entry] = list_models(d)
+    assert entry["valid"] is False
+    assert "hash mismatch" in entry["error"]
+    path.unlink()
+    [entry] = list_models(d)
+    assert entry["valid"] is False and "payload unreadable" in entry["error"]

@@ -9,7 +9,10 @@ A model named ``NAME`` is two files in the models dir:
   keyed by ``FINCAST_SECRET_KEY``.
 
 Loading checks the signature, then the payload hash, then the format version, and raises
-``ModelFileError`` naming what failed before any payload byte is interpreted.
+``ModelFileError`` naming what failed before any payload byte is interpreted. Listing checks
+the same (payload hash included) and reports a failing file as invalid with the reason.
+Both files are written 0600 in 0700 folders. Without a configured ``FINCAST_SECRET_KEY``
+the key is a random one kept in ``<data_dir>/secret.key`` (see ``Settings.signing_key``).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from fincast import __version__
-from fincast.config import get_settings
+from fincast.config import get_settings, private_dir, write_private_file
 from fincast.errors import InputError, ModelFileError
 
 FORMAT_VERSION = 1
@@ -34,7 +37,7 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
 
 def _key() -> bytes:
-    return get_settings().secret_key.get_secret_value().encode("utf-8")
+    return get_settings().signing_key()
 
 
 def _canonical(meta: dict[str, Any]) -> bytes:
@@ -61,8 +64,7 @@ def save_model_file(
     meta: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write ``name.npz`` and its signed ``name.meta.json``; return the metadata."""
-    directory = Path(models_dir)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = private_dir(Path(models_dir))
     payload_path, meta_path = _paths(directory, name)
     for key, value in arrays.items():
         if np.asarray(value).dtype == object:
@@ -81,8 +83,9 @@ def save_model_file(
         **(meta or {}),
     }
     full["signature"] = sign(full)
-    payload_path.write_bytes(payload)
-    meta_path.write_text(json.dumps(full, indent=2, sort_keys=True, default=str), "utf-8")
+    write_private_file(payload_path, payload)
+    text = json.dumps(full, indent=2, sort_keys=True, default=str)
+    write_private_file(meta_path, text.encode("utf-8"))
     return full
 
 
@@ -110,6 +113,20 @@ def read_metadata(models_dir: str | Path, name: str) -> dict[str, Any]:
     return meta
 
 
+def _verified_payload(models_dir: Path, name: str, meta: dict[str, Any]) -> bytes:
+    """Read the payload and check it against the signed hash in ``meta``."""
+    payload_path, _ = _paths(models_dir, name)
+    try:
+        payload = payload_path.read_bytes()
+    except OSError as exc:
+        raise ModelFileError(f"model {name!r}: payload unreadable ({exc})") from exc
+    if not hmac.compare_digest(
+        hashlib.sha256(payload).hexdigest(), str(meta.get("payload_sha256"))
+    ):
+        raise ModelFileError(f"model {name!r}: payload hash mismatch - the file was modified")
+    return payload
+
+
 def load_model_file(
     models_dir: str | Path, name: str, kind: str | None = None
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -117,13 +134,7 @@ def load_model_file(
     meta = read_metadata(models_dir, name)
     if kind is not None and meta.get("kind") != kind:
         raise ModelFileError(f"model {name!r} is a {meta.get('kind')!r} model, not {kind!r}")
-    payload_path, _ = _paths(Path(models_dir), name)
-    try:
-        payload = payload_path.read_bytes()
-    except OSError as exc:
-        raise ModelFileError(f"model {name!r}: payload unreadable ({exc})") from exc
-    if hashlib.sha256(payload).hexdigest() != meta.get("payload_sha256"):
-        raise ModelFileError(f"model {name!r}: payload hash mismatch - the file was modified")
+    payload = _verified_payload(Path(models_dir), name, meta)
     try:
         with np.load(io.BytesIO(payload), allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
@@ -133,7 +144,11 @@ def load_model_file(
 
 
 def list_models(models_dir: str | Path) -> list[dict[str, Any]]:
-    """List the model files in a directory with their metadata and a ``valid`` flag."""
+    """List the model files in a directory with their metadata and a ``valid`` flag.
+
+    Each file's signature, format and payload hash are checked; one that fails is listed
+    with ``valid: False`` and the reason in ``error``.
+    """
     directory = Path(models_dir)
     if not directory.exists():
         return []
@@ -142,6 +157,7 @@ def list_models(models_dir: str | Path) -> list[dict[str, Any]]:
         name = meta_path.name[: -len(".meta.json")]
         try:
             meta = read_metadata(directory, name)
+            _verified_payload(directory, name, meta)
             out.append({**meta, "valid": True, "error": None})
         except (ModelFileError, InputError) as exc:
             out.append({"name": name, "valid": False, "error": str(exc)})
