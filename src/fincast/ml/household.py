@@ -271,10 +271,23 @@ class HouseholdForecaster:
         chosen[[seasonal, _CATEGORY + seasonal]] = METHOD_NAMES.index("seasonal_mean")
         return chosen
 
-    def _served_points(self, cut: _Cut) -> np.ndarray:
-        """The served method's forecast per row (as :meth:`forecast` chooses it)."""
+    def _served(self, cut: _Cut) -> tuple[np.ndarray, np.ndarray | None]:
+        """The served forecast per row and its recent one-step errors (as forecast has them)."""
         methods = self._methods(cut.history, cut.classes, int(cut.bucket[0]))
-        return self._points(cut.history, methods)
+        return self._points(cut.history, methods), self._local_errors(cut.history, methods)
+
+    def _local_errors(self, history: np.ndarray, methods: np.ndarray) -> np.ndarray | None:
+        """One-step errors of each row's method on its last months, or None if history is short."""
+        n = history.shape[1]
+        if n < LOCAL_MIN:
+            return None
+        out = np.empty((history.shape[0], LOCAL_ORIGINS))
+        for k in range(1, LOCAL_ORIGINS + 1):
+            for m in np.unique(methods):
+                rows = methods == m
+                point = self._point(history[rows, : n - k], METHODS[METHOD_NAMES[m]])[:, 0]
+                out[rows, k - 1] = history[rows, n - k] - point
+        return out
 
     def _points(self, history: np.ndarray, methods: np.ndarray) -> np.ndarray:
         f = np.empty((history.shape[0], self.horizon))
@@ -314,7 +327,7 @@ class HouseholdForecaster:
 
         Each error is kept with the calendar month (0-11) of the month it forecast.
         """
-        f = self._served_points(cut)
+        f, local = self._served(cut)
         r = (cut.future - f) / cut.scale[:, None]
         b = int(cut.bucket[0])
         for c in range(len(_SERIES_CLASSES)):
@@ -340,11 +353,21 @@ class HouseholdForecaster:
             per_household(f, cut.is_income),
             per_household(cut.future, cut.is_income),
         )
+        local_total = local_savings = None
+        if local is not None:
+            local_total = per_household(local, spend)
+            local_savings = per_household(local, cut.is_income) - local_total
         kinds = {
-            "expense_total": (total_y - total_f, series_scale(hist_total)),
+            "expense_total": (
+                total_y - total_f,
+                adaptive_scale(series_scale(hist_total), local_total),
+            ),
             "savings": (
                 (income_y - total_y) - (income_f - total_f),
-                series_scale(hist_income - hist_total),
+                adaptive_scale(
+                    series_scale(hist_income - hist_total),
+                    local_savings,
+                ),
             ),
         }
         kinds["savings_cumulative"] = (np.cumsum(kinds["savings"][0], axis=1), kinds["savings"][1])
@@ -473,18 +496,21 @@ class HouseholdForecaster:
         classes = np.where(np.arange(y.shape[0]) == 0, shape, shape + _CATEGORY)
         methods = self._methods(y, classes, b)
         point = self._points(y, methods)
+        local = self._local_errors(y, methods)
         scale = series_scale(y)
         total_hist = y[1:].sum(axis=0, keepdims=True)
         sav_hist = y[:1] - total_hist
         total = point[1:].sum(axis=0)
         savings = point[0] - total
+        local_total = None if local is None else local[1:].sum(axis=0, keepdims=True)
+        local_savings = None if local is None or local_total is None else local[:1] - local_total
         fixed = SHAPES.index("fixed")
         rows = [
             (name, CLASSES[c], "last amount" if s == fixed else METHOD_NAMES[m], point[i], scale[i])
             for i, (name, c, s, m) in enumerate(zip(hh.names, classes, shape, methods, strict=True))
         ]
-        total_scale = float(series_scale(total_hist)[0])
-        savings_scale = float(series_scale(sav_hist)[0])
+        total_scale = float(adaptive_scale(series_scale(total_hist), local_total)[0])
+        savings_scale = float(adaptive_scale(series_scale(sav_hist), local_savings)[0])
         rows += [
             (EXPENSE, "expense_total", "sum of categories", total, total_scale),
             (SAVINGS, "savings", "income minus expense", savings, savings_scale),
@@ -514,6 +540,22 @@ class HouseholdForecaster:
             history_months=n,
             bucket=b,
         )
+
+
+def adaptive_scale(base: np.ndarray, local_errors: np.ndarray | None) -> np.ndarray:
+    """A total's scale, adapted to how well its parts' methods did on its recent months.
+
+    The geometric mean of the history's scale and the root mean square of the recent
+    one-step errors (floored at a fifth of the scale), so a household whose total the
+    parts track well gets a narrower range and an erratic one a wider one; the error
+    distribution learned on other households is measured in the same units, so ranges stay
+    calibrated. Used for the total and savings: on single series (a salary after a raise,
+    a category) it measured worse than the plain scale (docs/benchmarks.md).
+    """
+    if local_errors is None:
+        return base
+    rms = np.sqrt(np.mean(local_errors**2, axis=1))
+    return np.sqrt(base * np.maximum(rms, 0.2 * base))
 
 
 def _nearest_bucket(q: np.ndarray, b: int, fallback: np.ndarray) -> np.ndarray:
