@@ -289,3 +289,40 @@ def test_the_writer_keeps_row_order_and_skips_known_fingerprints(
         ("a", Decimal("2.50"), "A\\back\nslash"),
         ("c", Decimal("3.00"), "C"),
     ]
+
+
+def test_uncategorised_only_ledger_gives_a_panel(engine: Engine) -> None:
+    from fincast.panel import build_panel
+
+    user_id, (acc,) = _setup(engine, "Checking")
+    data = b"Date,Payee,Amount\n2024-01-15,ZZQX,-5.00\n2024-02-15,ZZQX,3.00\n"
+    import_file(engine, user_id=user_id, account_id=acc, data=data, filename="u.csv")
+    assert _count(engine, category_id=None) == 2
+    panel = build_panel(engine, [user_id], as_of=dt.date(2024, 6, 1))
+    assert not panel.empty
+    assert set(panel["unique_id"]) >= {f"{user_id}/total_expense", f"{user_id}/total_income"}
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1899-12-31", "2200-01-01"])
+def test_import_refuses_dates_outside_the_ledger_range(engine: Engine, day: str) -> None:
+    user_id, (acc,) = _setup(engine, "Checking")
+    data = f"Date,Payee,Amount\n2024-01-15,SHOP,-5.00\n{day},SHOP,-1.00\n".encode()
+    with pytest.raises(ParseError) as info:
+        import_file(engine, user_id=user_id, account_id=acc, data=data, filename="d.csv")
+    message = str(info.value)
+    assert "d.csv" in message and "line 3" in message and "'date'" in message
+    assert "1900-01-01" in message and "2199-12-31" in message
+    assert _count(engine) == 0
+
+
+def test_invisible_format_characters_are_stripped_at_import(engine: Engine) -> None:
+    user_id, (acc,) = _setup(engine, "Checking")
+    data = (
+        "Date,Payee,Amount,Memo\n2024-01-15,Shop\u202egnp.exe,-5.00,a\u2066b\u2069\u200fc\u200b\n"
+    )
+    import_file(engine, user_id=user_id, account_id=acc, data=data.encode(), filename="b.csv")
+    with session_scope(engine) as s:
+        tx = s.scalars(select(Transaction)).one()
+        assert tx.description == "abc"
+        assert tx.description_raw is not None and "\u202e" not in (tx.payee or "")
+        assert "\u2066" in tx.description_raw  # the raw column keeps what the bank sent

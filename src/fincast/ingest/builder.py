@@ -10,8 +10,9 @@ from typing import Any
 from fincast.errors import ParseError
 from fincast.ingest._text import squash
 from fincast.ingest.categorize import Categorizer
-from fincast.ingest.fingerprint import external_fingerprint, normalize_payee
+from fincast.ingest.fingerprint import external_fingerprint, normalize_payee, strip_invisible
 from fincast.ingest.rows import ParsedTransaction, TransactionRow
+from fincast.ingest.values import MAX_DATE, MIN_DATE
 
 _CENT = Decimal("0.01")
 _MAX_AMOUNT = Decimal(10) ** 16
@@ -77,14 +78,17 @@ class RowBuilder:
     def _texts_of(
         self, payee: str | None, description: str | None
     ) -> tuple[str | None, str, str | None]:
+        # payee_raw (and description_raw, the row's p.description) keep what the bank sent;
+        # the normalised payee and the shown description lose invisible format characters.
         payee_raw = squash(payee or description, 255)
-        payee_norm = normalize_payee(payee_raw) if payee_raw else ""
+        payee_clean = strip_invisible(payee_raw)
+        payee_norm = normalize_payee(payee_clean) if payee_clean else ""
         if len(self._texts) >= self._CACHE_LIMIT:
             self._texts.clear()
         out = self._texts[(payee, description)] = (
             payee_raw,
             payee_norm,
-            squash(description, 500),
+            squash(strip_invisible(description), 500),
         )
         return out
 
@@ -98,7 +102,7 @@ class RowBuilder:
         return category
 
     def build(self, p: ParsedTransaction) -> TransactionRow:
-        """The ledger row for ``p``; raises ParseError for an amount the ledger cannot hold."""
+        """The ledger row for ``p``; raises ParseError for an amount or date out of range."""
         cached = self._amounts.get(p.amount)
         amount, amount_text = cached if cached is not None else self._amount(p.amount, p.line)
         texts = self._texts.get((p.payee, p.description))
@@ -124,6 +128,14 @@ class RowBuilder:
         category = self._categories.get(ckey)
         if category is None:
             category = self._category(ckey, amount, payee_raw, description)
+        if not MIN_DATE <= p.date <= MAX_DATE:
+            raise ParseError(
+                f"date must be between {MIN_DATE} and {MAX_DATE}",
+                file=self.filename,
+                line=p.line,
+                field="date",
+                value=p.date,
+            )
         self.count += 1
         return (
             self.user_id,

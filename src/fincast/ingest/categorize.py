@@ -14,13 +14,47 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
+
+import re2
 
 from fincast.ingest.fingerprint import normalize_payee
 
 # The ledger's ``CategorySource`` values for the categories set here.
 RULE_SOURCE = "rule"
 KEYWORD_SOURCE = "import"
+
+# User rule patterns run on every imported row, so they match with RE2 (linear time, no
+# catastrophic backtracking) and are short; the API refuses longer ones with a 422.
+MAX_PATTERN_LENGTH = 200
+
+
+def _re2_options() -> Any:
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False
+    options.max_mem = 1 << 20
+    return options
+
+
+_RE2_OPTIONS = _re2_options()
+
+
+def compile_pattern(pattern: str) -> Any:
+    """Compile a user rule pattern with RE2 (case-insensitive); raises ValueError if unsafe."""
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        raise ValueError(f"must be at most {MAX_PATTERN_LENGTH} characters")
+    try:
+        return re2.compile(pattern, _RE2_OPTIONS)
+    except (re2.error, TypeError, ValueError) as exc:
+        detail = exc.args[0] if exc.args else exc
+        if isinstance(detail, bytes):
+            detail = detail.decode("utf-8", "replace")
+        raise ValueError(
+            "not a regular expression RE2 accepts (backreferences and lookarounds such as "
+            f"\\1, (?=...), (?<!...) are not supported): {detail}"
+        ) from exc
+
 
 # Checked in this order; the first slug whose pattern matches the normalised payee and
 # description wins. Patterns are regular expressions over lower-case ASCII words.
@@ -219,7 +253,7 @@ class Rule:
     category_id: int
     account_id: int | None
     contains: str | None
-    pattern: re.Pattern[str] | None
+    pattern: Any  # a compiled RE2 pattern, or None
     amount_min: Decimal | None
     amount_max: Decimal | None
 
@@ -264,8 +298,8 @@ class Categorizer:
             pattern = None
             if rule.pattern:
                 try:
-                    pattern = re.compile(rule.pattern, re.IGNORECASE)
-                except re.error as exc:
+                    pattern = compile_pattern(rule.pattern)
+                except ValueError as exc:
                     notes.append(f"rule {rule.id}: invalid regular expression ignored ({exc})")
                     continue
             rules.append(
@@ -292,7 +326,8 @@ class Categorizer:
         """The category of the first matching user rule, if any."""
         if not self.rules:
             return None
-        text = f"{payee or ''}\n{description or ''}"
+        # No trailing newline without a description: RE2's ``$`` matches only at the very end.
+        text = f"{payee or ''}\n{description}" if description else payee or ""
         for rule in self.rules:
             if rule.matches(account_id, amount, payee or description or "", text):
                 return rule.category_id

@@ -1,4 +1,4 @@
-"""Payee normalisation and the content fingerprint that makes re-imports idempotent."""
+"""Payee normalisation, invisible-character stripping and the content fingerprint."""
 
 from __future__ import annotations
 
@@ -12,6 +12,19 @@ from functools import lru_cache
 _NOISE = re.compile(r"[^0-9a-z& ]+")
 _DIGIT_RUNS = re.compile(r"\b\d{4,}\b")
 _SPACES = re.compile(r"\s+")
+
+
+def strip_invisible(text: str | None) -> str | None:
+    """Remove invisible format characters (Unicode ``Cf``: bidi controls, zero-width marks).
+
+    Bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069), the LRM/RLM marks
+    (U+200E/U+200F), zero-width spaces and joiners, soft hyphens and BOMs can make a stored
+    payee display as something else ("Shop\u202egnp.exe" reads "Shopexe.png"); none of
+    them carries meaning in a bank statement.
+    """
+    if text is None or text.isprintable():
+        return text
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
 
 # Bank files repeat a few thousand payees a million times: each is normalised once.

@@ -29,6 +29,18 @@ _NAMED_FORMATS = (
 )
 DATE_ORDERS = ("ymd", "dmy", "mdy")
 
+# The dates the ledger holds, at import and through the API alike (panels, forecasts and
+# pandas timestamps all work inside this range).
+MIN_DATE = dt.date(1900, 1, 1)
+MAX_DATE = dt.date(2199, 12, 31)
+
+
+def check_date_range(value: dt.date) -> dt.date:
+    """Return ``value`` if the ledger accepts it; raises ValueError naming the range if not."""
+    if not MIN_DATE <= value <= MAX_DATE:
+        raise ValueError(f"must be between {MIN_DATE} and {MAX_DATE}")
+    return value
+
 
 def _year(raw: str) -> int:
     year = int(raw)

@@ -92,6 +92,9 @@ def build_panel(
     else:
         ym = sums["ym"].astype(float).astype(int)
         sums["yr"], sums["mo"] = ym // 100, ym % 100
+    # All-NULL category ids (an uncategorised-only ledger) come back as object: align keys.
+    sums["category_id"] = pd.to_numeric(sums["category_id"]).astype("Int64")
+    categories["category_id"] = pd.to_numeric(categories["category_id"]).astype("Int64")
     agg = sums.merge(categories, on="category_id", how="left")
     agg["kind"] = agg["kind"].astype(object).where(agg["kind"].notna(), None)
     return _aggregate_to_panel(

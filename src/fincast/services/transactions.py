@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from fincast.ingest.fingerprint import content_fingerprint, normalize_payee
+from fincast.ingest.fingerprint import content_fingerprint, normalize_payee, strip_invisible
 from fincast.ledger.models import Account, CategorySource, Transaction
 from fincast.services._owned import (
     check_refs,
@@ -106,6 +106,17 @@ def _free_fingerprint(
     ).hexdigest()
 
 
+_TEXT_FIELDS = frozenset({"payee", "description"})
+
+
+def _visible(text: str | None) -> str | None:
+    """``text`` without invisible format characters (bidi controls); empty becomes None."""
+    cleaned = strip_invisible(text)
+    if cleaned is None or cleaned == text:
+        return text
+    return cleaned.strip() or None
+
+
 def create_transaction(session: Session, user_id: int, fields: Mapping[str, Any]) -> Transaction:
     """Record a manually entered transaction; a given category counts as the user's choice."""
     check_refs(session, user_id, fields)
@@ -114,9 +125,12 @@ def create_transaction(session: Session, user_id: int, fields: Mapping[str, Any]
     assert account is not None  # check_refs proved it exists
     data = dict(fields)
     data["currency"] = (data.get("currency") or account.currency).upper()
-    payee = data.get("payee")
-    data["payee_raw"] = payee
+    # The raw columns keep what was sent; the shown text loses invisible format characters.
+    data["payee_raw"] = data.get("payee")
     data["description_raw"] = data.get("description")
+    payee = data["payee"] = _visible(data.get("payee"))
+    if "description" in data:
+        data["description"] = _visible(data["description"])
     if data.get("category_id") is not None:
         data["category_source"] = CategorySource.USER
     data["fingerprint"] = _free_fingerprint(
@@ -132,6 +146,8 @@ def update_transaction(
     tx = get_transaction(session, user_id, tx_id)
     check_refs(session, user_id, fields)
     for key, value in fields.items():
+        if key in _TEXT_FIELDS:
+            value = _visible(value)
         setattr(tx, key, value.upper() if key == "currency" and value else value)
     if "category_id" in fields:
         tx.category_source = CategorySource.USER

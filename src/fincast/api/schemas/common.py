@@ -13,9 +13,9 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from fincast.ingest.values import check_date_range
+
 MAX_INT = 2**31 - 1
-MIN_DATE = dt.date(1900, 1, 1)
-MAX_DATE = dt.date(2199, 12, 31)
 MAX_MONEY = Decimal("9999999999999999.99")
 
 
@@ -31,9 +31,8 @@ def _clean_text(value: str) -> str:
 
 
 def _date_range(value: dt.date) -> dt.date:
-    if not MIN_DATE <= value <= MAX_DATE:
-        raise ValueError(f"must be between {MIN_DATE} and {MAX_DATE}")
-    return value
+    # One range for imports and the API: the ledger's (fincast.ingest.values).
+    return check_date_range(value)
 
 
 def _first_of_month(value: dt.date) -> dt.date:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from fincast.api.schemas.common import (
     Currency,
@@ -21,10 +21,14 @@ from fincast.api.schemas.common import (
     Text500,
     Timestamp,
 )
+from fincast.ingest.categorize import compile_pattern
+from fincast.ingest.values import check_date_range
 from fincast.ledger.models import AccountType, CategorySource, ImportStatus
 from fincast.taxonomy import CategoryKind
 
 Priority = Field(default=100, ge=0, le=1_000_000)
+# A transaction's date: the same range an import accepts (fincast.ingest.values).
+TransactionDay = Annotated[Day, AfterValidator(check_date_range)]
 
 
 # -- accounts ----------------------------------------------------------------------------
@@ -109,10 +113,7 @@ class CategoriesPublic(PublicSchema):
 def _valid_regex(value: str | None) -> str | None:
     if value is None:
         return value
-    try:
-        re.compile(value)
-    except (re.error, RecursionError, OverflowError) as exc:
-        raise ValueError(f"not a valid regular expression: {exc}") from exc
+    compile_pattern(value)  # raises ValueError: too long, or not RE2 syntax
     return value
 
 
@@ -192,7 +193,7 @@ class TransactionCreate(Schema):
     """A manually entered transaction; amount is signed (negative = money out)."""
 
     account_id: Id
-    posted_date: Day
+    posted_date: TransactionDay
     amount: Money
     currency: Currency | None = None
     payee: Text255 | None = None
@@ -206,7 +207,7 @@ class TransactionUpdate(Schema):
 
     NULLABLE = frozenset({"payee", "description", "category_id"})
 
-    posted_date: Day | None = None
+    posted_date: TransactionDay | None = None
     amount: Money | None = None
     currency: Currency | None = None
     payee: Text255 | None = None
