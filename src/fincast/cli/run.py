@@ -95,6 +95,11 @@ def run(
             login = ensure_demo_data(engine, settings)
         env["FINCAST_DASHBOARD_EMAIL"] = login.email
         env["FINCAST_DASHBOARD_PASSWORD"] = login.password
+    from fincast.services.forecasting.household import population_model
+
+    # Trained here, once per install, so no user's first forecast waits for it.
+    with console.status("preparing the household forecasting model (first run only)..."):
+        population_model(settings.resolved_models_dir)
     api_url = f"http://{host}:{api_port}"
     env["FINCAST_API_URL"] = api_url
     procs: list[subprocess.Popen[bytes]] = []
