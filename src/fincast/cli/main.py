@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from fincast import __version__
-from fincast.cli import benchmark, forecast, generate, imports, ledger, run, serve
+from fincast.cli import backup, benchmark, forecast, generate, imports, ledger, run, serve
 from fincast.errors import FincastError
 
 app = typer.Typer(
@@ -36,7 +36,7 @@ def _root(
     """Self-hosted personal-finance intelligence."""
 
 
-for _module in (run, ledger, generate, imports, forecast, serve, benchmark):
+for _module in (run, ledger, generate, imports, forecast, serve, benchmark, backup):
     _module.register(app)
 
 
