@@ -103,6 +103,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                 for code in ("400", "413"):
                     phrase = HTTPStatus(int(code)).phrase
                     op["responses"].setdefault(code, {"description": phrase})
+            # Any operation may find the database busy or unreachable (503, Retry-After).
+            op["responses"].setdefault("503", {"description": "Service Unavailable"})
             for code, resp in op.get("responses", {}).items():
                 if code.isdigit() and int(code) >= 400:
                     resp["content"] = {PROBLEM_MEDIA_TYPE: {"schema": ref}}

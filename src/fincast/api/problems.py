@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fincast.errors import AuthError, FincastError, RateLimitError
@@ -159,6 +159,24 @@ def _data_handler(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+#: Seconds a client is asked to wait when the database is busy or unreachable.
+BUSY_RETRY_AFTER = 2
+
+
+def _busy_handler(request: Request, exc: Exception) -> JSONResponse:
+    # OperationalError is the database saying "not now": a lock held by another writer
+    # (SQLite's "database is locked", a lock or statement timeout, a deadlock) or a lost
+    # connection. The request can be retried as it is, so 503 with Retry-After, not 500.
+    log.warning("database busy or unreachable: %s", str(exc).splitlines()[0][:300])
+    return problem(
+        503,
+        "the database is busy or unreachable; retry shortly",
+        title="Service unavailable",
+        headers={"Retry-After": str(BUSY_RETRY_AFTER)},
+        instance=request.url.path,
+    )
+
+
 def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled error", exc_info=exc)
     return problem(500, "the server could not complete the request", instance=request.url.path)
@@ -171,6 +189,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(FincastError, _fincast_handler)
     app.add_exception_handler(IntegrityError, _integrity_handler)
     app.add_exception_handler(DataError, _data_handler)
+    app.add_exception_handler(OperationalError, _busy_handler)
     app.add_exception_handler(Exception, _unhandled)
 
 
