@@ -273,20 +273,31 @@ class HouseholdForecaster:
 
     def _served(self, cut: _Cut) -> tuple[np.ndarray, np.ndarray | None]:
         """The served forecast per row and its recent one-step errors (as forecast has them)."""
-        methods = self._methods(cut.history, cut.classes, int(cut.bucket[0]))
-        return self._points(cut.history, methods), self._local_errors(cut.history, methods)
+        _, point, local = self._choose_and_point(cut.history, cut.classes, int(cut.bucket[0]))
+        return point, local
 
-    def _local_errors(self, history: np.ndarray, methods: np.ndarray) -> np.ndarray | None:
-        """One-step errors of each row's method on its last months, or None if history is short."""
+    def _choose_and_point(
+        self, history: np.ndarray, classes: np.ndarray, bucket: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Each row's method, its forecasts, and its one-step errors on the last months."""
+        backtest = self._backtest(history)
+        methods = self._methods(classes, bucket, backtest)
+        local = None if backtest is None else backtest[np.arange(methods.size), methods]
+        return methods, self._points(history, methods), local
+
+    def _backtest(self, history: np.ndarray) -> np.ndarray | None:
+        """One-step errors of every method on each row's last months (rows x methods x k).
+
+        None below :data:`LOCAL_MIN` months, where a series' own months are too few to judge.
+        """
         n = history.shape[1]
         if n < LOCAL_MIN:
             return None
-        out = np.empty((history.shape[0], LOCAL_ORIGINS))
+        out = np.empty((history.shape[0], len(METHOD_NAMES), LOCAL_ORIGINS))
         for k in range(1, LOCAL_ORIGINS + 1):
-            for m in np.unique(methods):
-                rows = methods == m
-                point = self._point(history[rows, : n - k], METHODS[METHOD_NAMES[m]])[:, 0]
-                out[rows, k - 1] = history[rows, n - k] - point
+            past, actual = history[:, : n - k], history[:, n - k]
+            for m, name in enumerate(METHOD_NAMES):
+                out[:, m, k - 1] = actual - self._point(past, METHODS[name])[:, 0]
         return out
 
     def _points(self, history: np.ndarray, methods: np.ndarray) -> np.ndarray:
@@ -296,7 +307,7 @@ class HouseholdForecaster:
             f[rows] = self._point(history[rows], METHODS[METHOD_NAMES[m]])
         return f
 
-    def _methods(self, history: np.ndarray, classes: np.ndarray, bucket: int) -> np.ndarray:
+    def _methods(self, classes: np.ndarray, bucket: int, backtest: np.ndarray | None) -> np.ndarray:
         """The population's method per row, or the series' own best where it clearly wins.
 
         With :data:`LOCAL_MIN` months or more, every method forecasts each of the series'
@@ -305,17 +316,11 @@ class HouseholdForecaster:
         and seasonal series keep the method their shape names.
         """
         methods = self.method_[classes, bucket].copy()
-        n = history.shape[1]
         own = ~np.isin(classes % _CATEGORY, [SHAPES.index("fixed"), SHAPES.index("seasonal")])
-        if n < LOCAL_MIN or not own.any():
+        if backtest is None or not own.any():
             return methods
         rows = np.flatnonzero(own)
-        y = history[rows]
-        err = np.zeros((rows.size, len(METHOD_NAMES)))
-        for k in range(1, LOCAL_ORIGINS + 1):
-            past, actual = y[:, : n - k], y[:, n - k]
-            for m, name in enumerate(METHOD_NAMES):
-                err[:, m] += (actual - self._point(past, METHODS[name])[:, 0]) ** 2
+        err = (backtest[rows] ** 2).sum(axis=2)
         best = np.argmin(err, axis=1)
         current = err[np.arange(rows.size), methods[rows]]
         better = err[np.arange(rows.size), best] < LOCAL_MARGIN * current
@@ -494,9 +499,7 @@ class HouseholdForecaster:
         b = history_bucket(n)
         shape = series_shape(y)
         classes = np.where(np.arange(y.shape[0]) == 0, shape, shape + _CATEGORY)
-        methods = self._methods(y, classes, b)
-        point = self._points(y, methods)
-        local = self._local_errors(y, methods)
+        methods, point, local = self._choose_and_point(y, classes, b)
         scale = series_scale(y)
         total_hist = y[1:].sum(axis=0, keepdims=True)
         sav_hist = y[:1] - total_hist

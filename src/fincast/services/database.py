@@ -51,9 +51,9 @@ def not_ready_reason(eng: Engine) -> str | None:
     return None if current else "database migrations are not current"
 
 
-def migrated_engine(url: str | None = None, *, fresh: bool = False) -> Engine:
+def migrated_engine(url: str | None = None) -> Engine:
     """:func:`engine`, migrated to the newest schema."""
-    eng = engine(url, fresh=fresh)
+    eng = engine(url)
     migrate_if_behind(eng)
     return eng
 

@@ -44,7 +44,7 @@ SHORT_HISTORY = 12
 CALIBRATION_METHOD = "share of held-out households' outcomes inside the 95% range"
 
 _lock = threading.RLock()  # population_model trains (and forgets) under the same lock
-_loaded: dict[Path, tuple[float, HouseholdForecaster]] = {}
+_loaded: dict[Path, tuple[int, HouseholdForecaster]] = {}
 
 
 def synthetic_tables(households: int, months: int, seed: int) -> list[pd.DataFrame]:
@@ -101,22 +101,27 @@ def train_population(
 
 def population_model(models_dir: Path) -> HouseholdForecaster:
     """The shared household model: loaded once per file version, trained if there is none."""
+    return versioned_population_model(models_dir)[1]
+
+
+def versioned_population_model(models_dir: Path) -> tuple[int, HouseholdForecaster]:
+    """:func:`population_model` with the version (file time) of the file it came from."""
     folder = Path(models_dir)
     meta_path = folder / f"{POPULATION_MODEL}.meta.json"
     with _lock:
         if not meta_path.exists():
             train_population(folder)
-        stamp = meta_path.stat().st_mtime
+        stamp = meta_path.stat().st_mtime_ns
         hit = _loaded.get(folder)
         if hit is not None and hit[0] == stamp:
-            return hit[1]
+            return hit
         _, arrays = load_model_file(folder, POPULATION_MODEL, kind=KIND)
         try:
             model = HouseholdForecaster.from_arrays(arrays)
         except InputError as exc:
             raise ModelFileError(f"model {POPULATION_MODEL!r}: {exc}; retrain it") from exc
         _loaded[folder] = (stamp, model)
-        return model
+        return stamp, model
 
 
 def population_info(models_dir: Path) -> dict[str, Any]:

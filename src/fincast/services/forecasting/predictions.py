@@ -26,7 +26,12 @@ from fincast.ml.household import HouseholdForecast, HouseholdForecaster
 from fincast.ml.household_table import EXPENSE
 from fincast.panel import build_panel, panel_to_monthly_wide, read_monthly_csv
 from fincast.services.forecasting.cache import CACHE
-from fincast.services.forecasting.household import population_model, public, series_entry, serve
+from fincast.services.forecasting.household import (
+    public,
+    series_entry,
+    serve,
+    versioned_population_model,
+)
 from fincast.services.forecasting.versions import current_version
 
 MIN_MONTHS = 3
@@ -279,17 +284,18 @@ def predict(
     cache key, so nothing stale is served.
     """
     fn = PREDICTORS[kind]
-    model = population_model(models_dir)
+    # Keyed by the model file's version: a retrained model is never answered from the cache.
+    model_version, model = versioned_population_model(models_dir)
     params_key = json.dumps(dict(params), sort_keys=True, default=str)
     extra: dict[str, Any] = {"model": model}
     if rows is not None:
-        key: tuple[Any, ...] = (user_id, "inline", rows_key(rows), kind, params_key, id(model))
+        key: tuple[Any, ...] = (user_id, "inline", rows_key(rows), kind, params_key, model_version)
 
         def load() -> pd.DataFrame:
             return inline_monthly(rows)
     else:
         version = current_version(session, user_id)
-        key = (user_id, "ledger", version, kind, params_key, id(model))
+        key = (user_id, "ledger", version, kind, params_key, model_version)
         if kind == "savings":
             extra["balance"] = accounts_balance(session, user_id)
 
