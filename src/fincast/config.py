@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import ipaddress
 import os
 import secrets
+import stat
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -40,11 +43,82 @@ def private_dir(path: Path) -> Path:
 
 
 def write_private_file(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` as a 0600 file (an existing file is tightened to 0600)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        os.fchmod(fh.fileno(), 0o600)
-        fh.write(data)
+    """Write ``data`` to ``path`` as a 0600 file, atomically.
+
+    The bytes go to a temporary file beside ``path`` (0600, flushed to disk) that then
+    replaces ``path`` in one rename, so a process killed while writing leaves the old file or
+    the new one, never half of either.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), 0o600)
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _sweep_temporary_files(path)
+
+
+def _sweep_temporary_files(path: Path) -> None:
+    """Remove what writers of ``path`` that were killed mid-write left behind."""
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        pid = leftover.name[len(path.name) + 2 :].split(".", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            leftover.unlink(missing_ok=True)
+        except PermissionError:
+            continue  # a live process of another user
+
+
+def tighten_private_tree(root: Path) -> None:
+    """Make an existing folder fincast owns 0700, and everything in it 0700 / 0600.
+
+    Folders and files created by an older version (or under a permissive umask) keep their
+    wider modes otherwise: :func:`private_dir` and :func:`write_private_file` only set the
+    modes of what they create. Symbolic links are not followed, and files of other owners are
+    left to them.
+    """
+    root = Path(root)
+    try:
+        top = root.lstat()
+    except FileNotFoundError:
+        return
+    if not stat.S_ISDIR(top.st_mode):
+        return
+    uid = os.geteuid()
+    _tighten(root, top, uid, 0o700)
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = Path(folder) / name
+            try:
+                st = path.lstat()
+            except FileNotFoundError:
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                _tighten(path, st, uid, 0o700)
+            elif stat.S_ISREG(st.st_mode):
+                _tighten(path, st, uid, 0o600)
+
+
+def _tighten(path: Path, st: os.stat_result, uid: int, mode: int) -> None:
+    if st.st_uid == uid and stat.S_IMODE(st.st_mode) != mode:
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            os.chmod(path, mode)
+
+
+def secure_data_dirs(settings: Settings) -> None:
+    """Tighten the data folder and the models folder (and what they hold) at startup."""
+    tighten_private_tree(settings.data_dir)
+    tighten_private_tree(settings.resolved_models_dir)
 
 
 def _generated_secret(data_dir: Path) -> bytes:
@@ -99,9 +173,28 @@ class Settings(BaseSettings):
         ge=1,
         description="Password checks per minute from all clients together (caps hashing CPU).",
     )
+    inline_predictions_per_minute: int = Field(
+        default=30, ge=1, description="Predictions on sent monthly data per user per minute."
+    )
+    trainings_per_hour: int = Field(default=12, ge=1, description="Trainings per user per hour.")
+    imports_per_hour: int = Field(default=120, ge=1, description="File imports per user per hour.")
+    exports_per_hour: int = Field(default=30, ge=1, description="Exports per user per hour.")
     rate_limit_storage: str = Field(
         default="database",
         description="Where rate-limit counters live: 'database', 'memory' or a redis:// URL.",
+    )
+    request_threads: int = Field(
+        default=16,
+        ge=1,
+        le=256,
+        description="Threads per worker for sync routes (each uses one pooled connection).",
+    )
+    cache_url: str | None = Field(
+        default=None,
+        description=(
+            "A redis:// URL where workers share answers derived from the ledger (monthly "
+            "insights, predictions); default: each worker caches its own."
+        ),
     )
     trusted_proxies: list[str] = Field(
         default_factory=list,
@@ -123,6 +216,13 @@ class Settings(BaseSettings):
             f"FINCAST_RATE_LIMIT_STORAGE must be 'database', 'memory' or a redis:// URL, "
             f"not {value!r}"
         )
+
+    @field_validator("cache_url")
+    @classmethod
+    def _redis_cache_url(cls, value: str | None) -> str | None:
+        if value is None or value.split("://", 1)[0] in _REDIS_SCHEMES:
+            return value
+        raise ValueError(f"FINCAST_CACHE_URL must be a redis:// URL, not {value!r}")
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -203,31 +203,54 @@ def test_prediction_input_errors_are_422(pclient: tuple[ApiClient, Engine]) -> N
     )
 
 
-def test_train_and_model_info(pclient: tuple[ApiClient, Engine], carol: LoggedIn) -> None:
+def test_train_prepares_the_served_forecast_and_reports_the_own_record(
+    pclient: tuple[ApiClient, Engine], carol: LoggedIn
+) -> None:
     client, _ = pclient
     r = client.post("/api/train", headers=carol.headers, json={})
     assert r.status_code == 200, r.text
     body = r.json()
     model = body["models"][0]
-    assert model["model_id"] == "panel" and "backtest_mase" in model
-    assert "signature" not in model
+    assert model["model_id"] == "household" and body["retrained"] is True
+    assert model["shared_model"]["name"] == "population"
+    assert "signature" not in model["shared_model"]
+    assert "payload_sha256" not in model["shared_model"]
+    own = model["own_backtest"]
+    assert own["cutoffs"] > 0 and own["level"] == 0.95
+    total = own["groups"]["total_expense"]["1"]
+    assert total["n"] == own["cutoffs"] and 0 <= total["inside"] <= total["n"]
+    # what /api/forecast serves carries the same record: one model, one path
+    served = client.post("/api/forecast", headers=carol.headers, json={"horizon": 12}).json()
+    assert served["own_backtest"] == own
+    assert served["months"] == model["months"]
     again = client.post("/api/train", headers=carol.headers).json()
     assert again["retrained"] is False
-    info = client.get(f"/api/models/{model['model_id']}", headers=carol.headers)
-    assert info.status_code == 200 and info.json()["model_id"] == "panel"
-    # another user cannot see it: same answer as an unknown model
+    forced = client.post("/api/train", headers=carol.headers, json={"force": True}).json()
+    assert forced["retrained"] is True
+    info = client.get("/api/models/household", headers=carol.headers)
+    assert info.status_code == 200 and info.json()["own_backtest"] == own
+    # another user gets their own record (or the reason there is none), never carol's
     other = register_and_login(client)
-    assert client.get("/api/models/panel", headers=other.headers).status_code == 404
     assert client.get("/api/models/nope", headers=carol.headers).status_code == 404
+    assert client.get("/api/models/panel", headers=carol.headers).status_code == 404
     assert client.post("/api/train", headers=other.headers).status_code == 422
 
 
 def test_ledger_changes_through_the_api_invalidate_the_cache(
     pclient: tuple[ApiClient, Engine], carol: LoggedIn
 ) -> None:
-    client, _ = pclient
+    client, engine = pclient
+
+    def version() -> tuple[object, ...]:
+        with session_scope(engine) as s:
+            return versions.current_version(s, carol.id)
+
+    def cached() -> list[object]:
+        return [k for k in CACHE.cached_keys() if isinstance(k, tuple) and k[0] == carol.id]
+
     assert client.post("/api/predict/expense", headers=carol.headers).status_code == 200
-    assert carol.id in versions._versions
+    before = version()
+    assert any(before in k for k in cached())  # the answer is cached under the data version
     tx = client.get("/api/transactions", headers=carol.headers, params={"limit": 1}).json()
     dining = next(
         c["id"]
@@ -239,7 +262,8 @@ def test_ledger_changes_through_the_api_invalidate_the_cache(
         headers=carol.headers,
         json={"category_id": dining},
     )
-    assert carol.id not in versions._versions
+    assert version() != before
+    assert cached() == []  # this process drops what can no longer be asked for
 
 
 def test_forecast_labels_every_series_with_months_method_and_calibration(

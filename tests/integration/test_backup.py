@@ -21,6 +21,7 @@ from fincast.ledger import service as ledger
 from fincast.ledger.models import (
     Account,
     AccountType,
+    AnomalyRecord,
     AuthToken,
     Budget,
     CategorizationRule,
@@ -30,6 +31,8 @@ from fincast.ledger.models import (
     ImportBatch,
     ImportStatus,
     RateLimitCounter,
+    RecurringSeriesRecord,
+    ReviewStatus,
     SavingsGoal,
     TokenKind,
     Transaction,
@@ -145,6 +148,48 @@ def _seed(engine: Engine) -> None:
                     balance=Decimal("812.40"),
                     apr=Decimal("19.9900"),
                     minimum_payment=Decimal("25.00"),
+                )
+            )
+            # recurring_series and anomalies (migration 0004): JSON lists, a review status
+            s.add(
+                RecurringSeriesRecord(
+                    user_id=user.id,
+                    payee_key="coffee shop",
+                    cadence="monthly",
+                    status=ReviewStatus.DISMISSED,
+                    payee="Coffee Shop ünï",
+                    category_id=cats[1].id,
+                    account_id=acct.id,
+                    amount=Decimal("-12.34"),
+                    expected_amount=Decimal("-12.99"),
+                    amount_varies=False,
+                    first_date=dt.date(2023, 1, 31),
+                    last_date=dt.date(2024, 1, 31),
+                    next_date=dt.date(2024, 2, 29),
+                    occurrences=13,
+                    state="active",
+                    missed=["2023-06-30"],
+                    price_changes=[
+                        {"date": "2023-09-30", "old_amount": "-11.99", "new_amount": "-12.34"}
+                    ],
+                    confidence=0.875,
+                    detected_at=T0,
+                )
+            )
+            s.add(
+                AnomalyRecord(
+                    user_id=user.id,
+                    kind="category_spike",
+                    subject="dining:2024-01",
+                    status=ReviewStatus.CONFIRMED,
+                    detector="robust",
+                    category_id=cats[1].id,
+                    posted_date=dt.date(2024, 1, 1),
+                    month="2024-01",
+                    amount=Decimal("-1095.00"),
+                    score=5.25,
+                    reason="dining spending 5.6x your usual month (1,095.00 against 195.00)",
+                    detected_at=T0,
                 )
             )
             s.add(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from http import HTTPStatus
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
@@ -14,10 +17,21 @@ from fincast.api import docs, problems
 from fincast.api.client_ip import parse_networks
 from fincast.api.observability import Metrics, RequestContextMiddleware, configure_logging
 from fincast.api.problems import PROBLEM_MEDIA_TYPE, Problem
-from fincast.api.routers import ROUTERS
-from fincast.config import Settings, get_settings
+from fincast.api.routers import ROUTERS, anomalies, recurring
+from fincast.config import Settings, get_settings, secure_data_dirs
 from fincast.services import database
-from fincast.services.ratelimit import AuthLimits, AuthRateLimiter, make_storage
+from fincast.services.forecasting.cache import CACHE
+from fincast.services.ratelimit import AuthLimits, AuthRateLimiter, make_storage, work_limiter
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Threads a worker runs sync routes in (anyio's default is 40): past a few per core they
+    # only queue for the GIL, and that queue is what drives p99 under load. The engine's pool
+    # holds one connection per thread (fincast.db.engine.POOL_SIZE + POOL_OVERFLOW).
+    threads = app.state.settings.request_threads
+    anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+    yield
 
 
 def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
@@ -31,6 +45,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         The ASGI app, OpenAPI docs at ``/docs``.
     """
     settings = settings or get_settings()
+    secure_data_dirs(settings)  # a data folder made by an older version keeps no wide mode
     engine = engine or database.engine(settings.resolved_database_url)
     configure_logging()
     app = FastAPI(
@@ -39,6 +54,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         summary="Self-hosted personal-finance intelligence: ledger, imports, forecasts.",
         docs_url=None,  # served by fincast.api.docs: local assets, strict CSP
         redoc_url=None,
+        lifespan=_lifespan,
     )
     metrics = Metrics()
     app.state.engine = engine
@@ -55,10 +71,14 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
             password_checks_per_minute=settings.auth_attempts_per_minute,
         ),
     )
+    app.state.work_limiter = work_limiter(app.state.rate_limiter.storage, settings)
+    CACHE.share_through(settings.cache_url)
 
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(recurring.router)
+    app.include_router(anomalies.router)
     app.include_router(docs.router)
 
     origins = [o for o in settings.cors_origins if o != "*"]

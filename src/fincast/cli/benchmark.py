@@ -124,16 +124,36 @@ def panel(
 
 @benchmark_app.command("api")
 def api(
-    clients: int = typer.Option(50, "--clients", min=1, max=1000),
-    seconds: float = typer.Option(60.0, "--seconds", min=1.0),
-    workers: int = typer.Option(1, "--workers", min=1, max=16, help="Server processes."),
+    clients: int = typer.Option(50, "--clients", min=2, max=1000, help="Connections per phase."),
+    seconds: float = typer.Option(10.0, "--seconds", min=1.0, help="Length of each phase."),
+    workers: int = typer.Option(2, "--workers", min=1, max=16, help="Server processes."),
     users: int = typer.Option(21, "--users", min=1, help="Seeded users (the first is measured)."),
     months: int = typer.Option(36, "--months", min=4, help="Months of history per seeded user."),
+    database_url: str | None = typer.Option(
+        None,
+        "--database-url",
+        help="PostgreSQL to run on (a fresh schema, dropped after); default a temporary SQLite.",
+    ),
+    tool: str = typer.Option("auto", "--tool", help="wrk, python, or auto (wrk if installed)."),
+    checks: int = typer.Option(20, "--checks", min=1, help="Write-then-read checks at the end."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """Load-test the API on loopback: p50, p99 and requests per second per endpoint."""
+    """Load-test the API on loopback: rps, p50/p99, errors per endpoint, read-after-write."""
     from fincast.benchmarks.api_load import run, to_markdown
 
-    typer.echo(to_markdown(run(clients, seconds, workers, users=users, months=months)))
+    if tool not in {"auto", "wrk", "python"}:
+        raise typer.BadParameter("--tool must be wrk, python or auto")
+    report = run(
+        clients,
+        seconds,
+        workers,
+        users=users,
+        months=months,
+        database_url=database_url,
+        tool=tool,
+        checks=checks,
+    )
+    typer.echo(json.dumps(report) if as_json else to_markdown(report))
 
 
 def register(app: typer.Typer) -> None:
@@ -195,3 +215,34 @@ def _records(summary: Any) -> list[dict[str, Any]]:
     table = summary.reset_index().astype({"history": str, "step": str})
     records: list[dict[str, Any]] = table.to_dict(orient="records")
     return records
+
+
+@benchmark_app.command("overspending")
+def overspending(
+    households: int = typer.Option(40, "--households", min=1, help="Fresh synthetic households."),
+    per_length: int = typer.Option(12, "--cutoffs", min=1, help="Cutoffs per history length."),
+    models_dir: Path | None = typer.Option(
+        None, "--models-dir", help="Household model to score (default: train a fresh one)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Brier scores and reliability of the overspending probabilities, beside the rule."""
+    from fincast.benchmarks import overspending as bench
+
+    with progress_bar("households", households) as advance:
+        result = bench.run(
+            households,
+            per_length=per_length,
+            models_dir=models_dir,
+            progress=lambda done, total: advance(1),
+        )
+    result.pop("rows")
+    summary, table = result.pop("summary"), result.pop("reliability")
+    if as_json:
+        result["summary"] = summary.reset_index().to_dict(orient="records")
+        result["reliability"] = table.to_dict(orient="records")
+        typer.echo(json.dumps(result, default=str))
+        return
+    typer.echo(bench.to_markdown(summary))
+    typer.echo("")
+    typer.echo(bench.to_markdown(table))

@@ -193,17 +193,28 @@ def train_population_cmd(
     months: int = typer.Option(60, "--months", min=6, max=600, help="Months each spans."),
     seed: int | None = typer.Option(None, "--seed", help="Generator seed (default: fixed)."),
     models_dir: Path | None = typer.Option(None, "--models-dir", help="Where to save it."),
+    ledgers: bool = typer.Option(
+        True,
+        "--ledgers/--no-ledgers",
+        help="Also learn from every user's ledger with a year or more of data.",
+    ),
+    min_months: int = typer.Option(12, "--min-months", min=4, help="Fewest months a ledger needs."),
 ) -> None:
     """Train the shared household model every served forecast uses (a signed model file)."""
+    from fincast.services import database
     from fincast.services.forecasting.household import POPULATION_SEED, train_population
+    from fincast.services.panels import ledger_tables
 
     target = _models_dir(models_dir)
-    with console.status("learning from synthetic households"):
+    with console.status("reading users' ledgers" if ledgers else "preparing"):
+        tables = ledger_tables(database.migrated_engine(), min_months=min_months) if ledgers else []
+    with console.status("learning from synthetic households and ledgers"):
         meta = train_population(
             target,
             households=households,
             months=months,
             seed=POPULATION_SEED if seed is None else seed,
+            ledgers=tables,
         )
     console.print(f"saved {meta['name']} ({meta['trained_on']}) to {target}")
 

@@ -31,6 +31,12 @@ def generate(
     into_db: bool = typer.Option(
         False, "--into-db", help="Also load the transactions into the configured database."
     ),
+    detector_events: bool = typer.Option(
+        False,
+        "--detector-events",
+        help="Also inject the labelled events the recurring and anomaly detectors are scored "
+        "on (weekly, quarterly and annual bills, duplicates, spikes, ...).",
+    ),
 ) -> None:
     """Generate synthetic households: transactions, monthly panel, samples and ground truth."""
     from fincast.synth import GENERATION_STEPS, generate_households, validate_arguments
@@ -45,6 +51,7 @@ def generate(
             seed,
             start,
             progress=lambda step: bar.update(task, advance=1, description=f"generating {step}"),
+            detector_events=detector_events,
         )
         bar.update(task, description="generated")
         rows = len(households.transactions)

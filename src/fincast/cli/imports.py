@@ -1,4 +1,4 @@
-"""`fincast import`: one bank file into one account."""
+"""`fincast import` (a bank file into an account) and `fincast import-export` (a JSON export)."""
 
 from __future__ import annotations
 
@@ -53,6 +53,30 @@ def import_command(
         console.print(f"  note: {note}", highlight=False)
 
 
+def import_export_command(
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="JSON export (GET /api/export) to load."
+    ),
+    user: str = typer.Option(
+        DEFAULT_USER, "--user", help="Owner's email (created without a password if missing)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Load a user's JSON export into a fresh account: every row, with new ids."""
+    from fincast.services.database import migrated_engine
+    from fincast.services.export import import_export_file
+
+    result = import_export_file(migrated_engine(), file, email=user)
+    if as_json:
+        typer.echo(json.dumps({"rows": result.rows, "left_out": result.left_out}))
+        return
+    counts = ", ".join(f"{n} {name}" for name, n in result.rows.items())
+    Console().print(f"{file.name}: loaded {result.total} rows ({counts})", highlight=False)
+    for name in result.left_out:
+        Console().print(f"  note: {name} are credentials and were not imported", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``import`` to the main app."""
+    """Add ``import`` and ``import-export`` to the main app."""
     app.command("import")(import_command)
+    app.command("import-export")(import_export_command)

@@ -8,7 +8,19 @@ import typer
 from rich.console import Console
 
 from fincast import __version__
-from fincast.cli import backup, benchmark, forecast, generate, imports, ledger, run, serve
+from fincast.cli import (
+    anomalies,
+    backup,
+    benchmark,
+    categorize,
+    forecast,
+    generate,
+    imports,
+    ledger,
+    recurring,
+    run,
+    serve,
+)
 from fincast.errors import FincastError
 
 app = typer.Typer(
@@ -36,7 +48,19 @@ def _root(
     """Self-hosted personal-finance intelligence."""
 
 
-for _module in (run, ledger, generate, imports, forecast, serve, benchmark, backup):
+for _module in (
+    run,
+    ledger,
+    generate,
+    imports,
+    forecast,
+    serve,
+    benchmark,
+    backup,
+    recurring,
+    anomalies,
+    categorize,
+):
     _module.register(app)
 
 

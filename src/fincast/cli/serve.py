@@ -15,7 +15,9 @@ def register(app: typer.Typer) -> None:
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
-    workers: int = typer.Option(1, "--workers", min=1, max=64, help="Worker processes."),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, max=64, help="Worker processes (default: one per core)."
+    ),
     log_level: str = typer.Option("info", "--log-level", help="debug, info, warning, error."),
 ) -> None:
     """Serve the REST API (OpenAPI docs at /docs)."""
@@ -35,8 +37,20 @@ def serve(
         factory=True,
         host=host,
         port=port,
-        workers=workers,
+        workers=workers or default_workers(),
         log_level=log_level,
         access_log=False,  # the app logs every request as JSON with its request id
         proxy_headers=False,
+        # uvicorn's "auto" picks uvloop and httptools (dependencies of fincast) when present.
+        # A worker busy at full load on a shared machine can take seconds to answer the
+        # supervisor's ping; the default 5 s had it killed and restarted mid-load.
+        timeout_worker_healthcheck=30,
     )
+
+
+def default_workers() -> int:
+    """One worker process per core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)

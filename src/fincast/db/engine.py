@@ -41,8 +41,24 @@ def _private_companions(db: str) -> None:
             os.chmod(f"{db}{suffix}", 0o600)
 
 
+#: Connections one process keeps open, and how many more it may open under a burst. The API
+#: runs sync routes in 16 threads per worker (``FINCAST_REQUEST_THREADS``), each using at
+#: most one connection at a time, so 8 + 8 lets every thread have one; a server database sees
+#: at most 16 connections per worker process.
+POOL_SIZE = 8
+POOL_OVERFLOW = 8
+
+
+def _pool_defaults(kwargs: dict[str, Any]) -> None:
+    if kwargs.get("poolclass") is None:
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", POOL_OVERFLOW)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine for ``url``; SQLite gets foreign keys, WAL and private (0600) files.
+
+    Pooled engines keep :data:`POOL_SIZE` connections (plus :data:`POOL_OVERFLOW` in a burst).
 
     A SQLite file database is created 0600 (its folder 0700 when created) before the engine
     opens it, and its -wal/-shm files are set to 0600 on every connect.
@@ -55,6 +71,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             assert db is not None
             _private_sqlite_file(db)
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        if file_db:
+            _pool_defaults(kwargs)
         engine = create_engine(url, **kwargs)
 
         @event.listens_for(engine, "connect")
@@ -76,6 +94,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 hide_password=False
             )
     kwargs.setdefault("pool_pre_ping", True)
+    _pool_defaults(kwargs)
     return create_engine(url, **kwargs)
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -23,18 +25,47 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
+@contextmanager
+def _one_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection in one transaction that holds every statement, DDL included.
+
+    PostgreSQL runs DDL inside transactions as it is. Python's sqlite3 module does not: it
+    opens a transaction only before INSERT/UPDATE/DELETE, so each ALTER/CREATE before the
+    first of those commits on its own, and a process killed in the middle of a migration
+    leaves half a schema change that the rerun then trips over ("duplicate column name").
+    For SQLite the module's implicit transactions are switched off and one ``BEGIN
+    IMMEDIATE`` covers the whole upgrade, so a kill rolls all of it back. (MariaDB commits
+    DDL implicitly whatever the client does.)
+    """
+    with engine.connect() as conn:
+        if conn.dialect.name != "sqlite":
+            with conn.begin():
+                yield conn
+            return
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        saved = driver.isolation_level
+        driver.isolation_level = None  # no implicit BEGIN/COMMIT from the sqlite3 module
+        try:
+            with conn.begin():
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                yield conn
+        finally:
+            driver.isolation_level = saved
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database behind ``engine`` up to ``revision``."""
+    """Migrate the database behind ``engine`` up to ``revision``, all or nothing."""
     cfg = alembic_config(engine)
-    with engine.begin() as conn:
+    with _one_transaction(engine) as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
-    """Migrate the database behind ``engine`` down to ``revision``."""
+    """Migrate the database behind ``engine`` down to ``revision``, all or nothing."""
     cfg = alembic_config(engine)
-    with engine.begin() as conn:
+    with _one_transaction(engine) as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, revision)
 

@@ -1,4 +1,4 @@
-"""Payee normalisation, invisible-character stripping and the content fingerprint."""
+"""Payee normalisation, invisible-character stripping and the transaction fingerprints."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import lru_cache
 
@@ -51,3 +52,34 @@ def external_fingerprint(account_id: int, external_id: str) -> str:
     """Fingerprint of a transaction the bank gave an id to (OFX FITID, CAMT entry reference)."""
     key = f"x|{account_id}|{external_id.strip()}"
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def moved_fingerprint(
+    fingerprint: str,
+    *,
+    old_account_id: int,
+    new_account_id: int,
+    posted: dt.date,
+    amount: Decimal,
+    payees: Iterable[str | None],
+    external_id: str | None,
+    occurrences: int,
+) -> str | None:
+    """The fingerprint a transaction gets when it moves to ``new_account_id``, or None.
+
+    Fingerprints name their account, so a transaction carried to an account with another id
+    (an export loaded into another installation) must be re-keyed, or a re-import of the
+    same bank file would add it again. The old fingerprint is matched against the bank-id
+    form and against the content form for each candidate normalised payee and occurrence
+    index below ``occurrences`` (how many transactions of the account share its date and
+    amount); None when it is neither, i.e. not one fincast computed from these fields.
+    """
+    if external_id and fingerprint == external_fingerprint(old_account_id, external_id):
+        return external_fingerprint(new_account_id, external_id)
+    for payee in dict.fromkeys(p or "" for p in payees):
+        for occurrence in range(max(occurrences, 1)):
+            if fingerprint == content_fingerprint(
+                old_account_id, posted, amount, payee, occurrence
+            ):
+                return content_fingerprint(new_account_id, posted, amount, payee, occurrence)
+    return None

@@ -1,9 +1,10 @@
-"""A seekable, size-limited copy of a bank file (bytes, a path or an upload), with its sha256."""
+"""Spools of an import: the bank file (seekable, size-limited, hashed) and its built rows."""
 
 from __future__ import annotations
 
 import hashlib
 import io
+import pickle
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import IO, NamedTuple
 
 from fincast.errors import FileTooLargeError, ParseError
+from fincast.ingest.rows import TransactionRow
 
 _BLOCK = 1 << 20
 _IN_MEMORY = 8 << 20
@@ -73,3 +75,50 @@ def spool(data: bytes | IO[bytes] | Path, filename: str, limit: int) -> Iterator
             copy.write(block)
         copy.seek(0)
         yield Spooled(copy, digest.hexdigest())
+
+
+class RowSpool:
+    """Rows built ahead of a write, kept on disk in chunks and replayed in the same order.
+
+    An import builds and checks every row of a file before it opens its write transaction;
+    the rows wait here instead of in memory, so a million-row file costs a temporary file,
+    not a list of a million tuples. Chunks are pickled: the spool holds only rows this
+    process built, in a private temporary file that nothing else reads.
+    """
+
+    _CHUNK = 10_000
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self._file = file
+        self._pending: list[TransactionRow] = []
+        self.count = 0
+
+    def add(self, row: TransactionRow) -> None:
+        """Keep ``row`` for the replay."""
+        self._pending.append(row)
+        self.count += 1
+        if len(self._pending) >= self._CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            pickle.dump(self._pending, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self._pending = []
+
+    def replay(self) -> Iterator[TransactionRow]:
+        """Every row added, in order (once the adding is done)."""
+        self._flush()
+        self._file.seek(0)
+        while True:
+            try:
+                chunk = pickle.load(self._file)  # noqa: S301 - our own rows, see the class doc
+            except EOFError:
+                return
+            yield from chunk
+
+
+@contextmanager
+def spool_rows() -> Iterator[RowSpool]:
+    """An empty :class:`RowSpool`, in memory up to 8 MiB and on disk beyond; gone afterwards."""
+    with tempfile.SpooledTemporaryFile(max_size=_IN_MEMORY) as file:
+        yield RowSpool(file)

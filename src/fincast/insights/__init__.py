@@ -1,1 +1,1 @@
-"""fincast.insights."""
+"""Pure rules and math over ledger frames: recurring series, anomalies, their scores."""

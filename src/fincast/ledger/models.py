@@ -16,6 +16,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -220,6 +221,12 @@ class Transaction(Base):
     category_source: Mapped[CategorySource | None] = mapped_column(
         _enum(CategorySource, "category_source")
     )
+    # The learned categorizer's suggestion and its confidence (0..1), set on import
+    # (services/categorization.py); the category itself only where nothing better set one.
+    suggested_category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="SET NULL"), index=True
+    )
+    category_confidence: Mapped[float | None] = mapped_column(Float)
     external_id: Mapped[str | None] = mapped_column(String(255))
     fingerprint: Mapped[str] = mapped_column(String(64))
     import_batch_id: Mapped[int | None] = mapped_column(
@@ -227,7 +234,7 @@ class Transaction(Base):
     )
     created_at: Mapped[CreatedAt]
 
-    category: Mapped[Category | None] = relationship()
+    category: Mapped[Category | None] = relationship(foreign_keys=[category_id])
     account: Mapped[Account] = relationship()
 
 
@@ -289,4 +296,88 @@ class CategorizationRule(Base):
     amount_max: Mapped[Decimal | None] = mapped_column(MONEY)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[CreatedAt]
+
+
+# --- recurring series and anomaly flags (detected, then reviewed by the user) ----------------
+
+
+class ReviewStatus(StrEnum):
+    """Where a detection stands with its user; ``dismissed`` survives every later detection."""
+
+    NEW = "new"
+    CONFIRMED = "confirmed"
+    DISMISSED = "dismissed"
+
+
+class RecurringSeriesRecord(Base):
+    """A recurring series found in a user's ledger (``fincast.insights.recurring``).
+
+    The key is (user, normalised payee, cadence): detection runs again after every import
+    and updates the row in place, keeping ``status``. Dates in ``missed`` and the price
+    changes (``date``, ``old_amount``, ``new_amount`` as decimal strings) are JSON lists.
+    """
+
+    __tablename__ = "recurring_series"
+    __table_args__ = (UniqueConstraint("user_id", "payee_key", "cadence"),)
+
+    id: Mapped[IntPK]
+    user_id: Mapped[OwnerId]
+    payee_key: Mapped[str] = mapped_column(String(255))
+    cadence: Mapped[str] = mapped_column(String(16))
+    status: Mapped[ReviewStatus] = mapped_column(
+        _enum(ReviewStatus, "review_status"), default=ReviewStatus.NEW
+    )
+    payee: Mapped[str] = mapped_column(String(255))
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="SET NULL")
+    )
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    expected_amount: Mapped[Decimal] = mapped_column(MONEY)
+    amount_varies: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_date: Mapped[dt.date] = mapped_column(Date)
+    last_date: Mapped[dt.date] = mapped_column(Date)
+    next_date: Mapped[dt.date] = mapped_column(Date)
+    occurrences: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))
+    missed: Mapped[list[str]] = mapped_column(JSON, default=list)
+    price_changes: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    confidence: Mapped[float] = mapped_column(Float)
+    detected_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[CreatedAt]
+
+
+class AnomalyRecord(Base):
+    """Something in a user's ledger that looks off (``fincast.insights.anomalies``).
+
+    The key is (user, kind, subject): ``subject`` is the transaction's fingerprint for a
+    transaction flag, ``<category>:<YYYY-MM>`` for a category spike and ``<YYYY-MM>`` for a
+    month, so a dismissed flag stays dismissed however often detection runs again.
+    """
+
+    __tablename__ = "anomalies"
+    __table_args__ = (UniqueConstraint("user_id", "kind", "subject"),)
+
+    id: Mapped[IntPK]
+    user_id: Mapped[OwnerId]
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(100))
+    status: Mapped[ReviewStatus] = mapped_column(
+        _enum(ReviewStatus, "review_status"), default=ReviewStatus.NEW
+    )
+    detector: Mapped[str] = mapped_column(String(40))
+    transaction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("transactions.id", ondelete="SET NULL")
+    )
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="SET NULL")
+    )
+    posted_date: Mapped[dt.date] = mapped_column(Date)
+    month: Mapped[str] = mapped_column(String(7))
+    amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    payee: Mapped[str | None] = mapped_column(String(255))
+    score: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(String(500))
+    detected_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_at: Mapped[CreatedAt]

@@ -31,11 +31,13 @@ import numpy as np
 import pandas as pd
 
 from fincast.errors import InputError
-from fincast.ml.household_forecast import PROBS, HouseholdForecast
+from fincast.ml.household_forecast import PROBS, SHORTEST, HouseholdForecast, range_quantiles
 from fincast.ml.household_table import EXPENSE, SAVINGS, HouseholdArrays, household_arrays
+from fincast.ml.metrics import smape
 from fincast.ml.point_methods import (
     METHOD_NAMES,
     METHODS,
+    SAME_AMOUNT,
     SHAPES,
     Method,
     series_scale,
@@ -70,6 +72,8 @@ CLASSES = (
 )
 _SERIES_CLASSES = CLASSES[: 2 * len(SHAPES)]
 _CATEGORY = len(SHAPES)  # offset of the category classes after the income ones
+#: Classes whose served forecast is the method with the lowest sMAPE (see ``fit``).
+LIKELY_BY_SMAPE = np.array([CLASSES.index("category/intermittent")])
 
 
 def history_bucket(n: int) -> int:
@@ -138,6 +142,7 @@ class HouseholdForecaster:
         calibrate = calibrate or choose
         err_sum = np.zeros((len(_SERIES_CLASSES), n_b, n_m))
         err_n = np.zeros_like(err_sum)
+        pct_sum = np.zeros_like(err_sum)
         for start, n in windows:
             cut = self._cut(choose, start, n)
             if cut is None:
@@ -145,11 +150,22 @@ class HouseholdForecaster:
             for m, name in enumerate(METHOD_NAMES):
                 # Squared error picks methods that are right on average: the total is the
                 # sum of its parts, and a sum of medians would miss a household's spikes.
-                r = self._residuals(cut, METHODS[name]) ** 2
+                point = self._point(cut.history, METHODS[name])
+                r = ((cut.future - point) / cut.scale[:, None]) ** 2
                 ok = np.isfinite(r)
+                pct = np.where(ok, smape(np.nan_to_num(cut.future), point), 0.0)
                 np.add.at(err_sum[:, :, m], (cut.classes, cut.bucket), np.where(ok, r, 0).sum(1))
                 np.add.at(err_n[:, :, m], (cut.classes, cut.bucket), ok.sum(1))
+                np.add.at(pct_sum[:, :, m], (cut.classes, cut.bucket), pct.sum(1))
         self.method_ = self._choose(err_sum, err_n)
+        # What a person reads for spending that comes and goes: the method with the lowest
+        # sMAPE, which says "nothing" when nothing is the likelier outcome. The mean
+        # (method_) stays what ranges, the total and savings are built from.
+        self.likely_method_ = np.where(
+            np.isin(np.arange(len(_SERIES_CLASSES)), LIKELY_BY_SMAPE)[:, None],
+            self._choose(pct_sum, err_n),
+            self.method_,
+        )
         errors: Errors = {}
         for start, n in windows:
             cut = self._cut(calibrate, start, n)
@@ -171,11 +187,8 @@ class HouseholdForecaster:
         shape = (len(CLASSES), len(HISTORY_BUCKETS), self.horizon)
         inside = np.zeros(shape)
         counts = np.zeros(shape, dtype=np.int64)
-        alpha = 1 - level / 100
-        lo_q = np.apply_along_axis(lambda q: np.interp(alpha / 2, PROBS, q), -1, self.quantiles_)
-        hi_q = np.apply_along_axis(
-            lambda q: np.interp(1 - alpha / 2, PROBS, q), -1, self.quantiles_
-        )
+        shortest = np.array([c in SHORTEST for c in CLASSES])[:, None, None]
+        lo_q, hi_q = range_quantiles(self.quantiles_, level, shortest)
         errors: Errors = {}
         for start, n in windows:
             cut = self._cut(households, start, n)
@@ -266,8 +279,9 @@ class HouseholdForecaster:
         # A fixed bill is forecast as itself: its last amount.
         # Two shapes say how to forecast them: a fixed bill is its last amount, spending
         # that recurs in the same calendar month is what that month was in past years.
-        fixed, seasonal = SHAPES.index("fixed"), SHAPES.index("seasonal")
-        chosen[[fixed, _CATEGORY + fixed]] = METHOD_NAMES.index("naive")
+        seasonal = SHAPES.index("seasonal")
+        for same in SAME_AMOUNT:
+            chosen[[same, _CATEGORY + same]] = METHOD_NAMES.index("naive")
         chosen[[seasonal, _CATEGORY + seasonal]] = METHOD_NAMES.index("seasonal_mean")
         return chosen
 
@@ -307,16 +321,21 @@ class HouseholdForecaster:
             f[rows] = self._point(history[rows], METHODS[METHOD_NAMES[m]])
         return f
 
-    def _methods(self, classes: np.ndarray, bucket: int, backtest: np.ndarray | None) -> np.ndarray:
+    def _methods(
+        self,
+        classes: np.ndarray,
+        bucket: int,
+        backtest: np.ndarray | None,
+    ) -> np.ndarray:
         """The population's method per row, or the series' own best where it clearly wins.
 
         With :data:`LOCAL_MIN` months or more, every method forecasts each of the series'
         last :data:`LOCAL_ORIGINS` months from the months before it; a method whose squared
-        error is below :data:`LOCAL_MARGIN` times the population method's replaces it. Fixed
-        and seasonal series keep the method their shape names.
+        error is below :data:`LOCAL_MARGIN` times the population method's replaces it. Fixed,
+        steady and seasonal series keep the method their shape names.
         """
         methods = self.method_[classes, bucket].copy()
-        own = ~np.isin(classes % _CATEGORY, [SHAPES.index("fixed"), SHAPES.index("seasonal")])
+        own = ~np.isin(classes % _CATEGORY, [*SAME_AMOUNT, SHAPES.index("seasonal")])
         if backtest is None or not own.any():
             return methods
         rows = np.flatnonzero(own)
@@ -440,6 +459,7 @@ class HouseholdForecaster:
         return {
             "config": np.array([self.horizon, self.stride, self.min_key], dtype=np.int64),
             "method": self.method_.astype(np.int64),
+            "likely_method": self.likely_method_.astype(np.int64),
             "quantiles": self.quantiles_,
             "month_factors": self.month_factors_,
             "counts": self.counts_,
@@ -460,6 +480,7 @@ class HouseholdForecaster:
             )
             q = np.asarray(arrays["quantiles"], dtype=float)
             month_factors = np.asarray(arrays["month_factors"], dtype=float)
+            likely_method = np.asarray(arrays["likely_method"], dtype=np.int64)
             expected = (len(CLASSES), len(HISTORY_BUCKETS), horizon, PROBS.size)
         except (KeyError, ValueError, TypeError) as exc:
             raise InputError(f"household model arrays are incomplete ({exc})") from exc
@@ -467,6 +488,7 @@ class HouseholdForecaster:
             raise InputError("household model arrays were made by another version of fincast")
         model = cls(horizon=horizon, stride=stride, min_key=min_key)
         model.method_ = np.asarray(arrays["method"], dtype=np.int64)
+        model.likely_method_ = likely_method
         model.quantiles_ = q
         model.month_factors_ = month_factors
         model.counts_ = np.asarray(arrays["counts"], dtype=np.int64)
@@ -500,6 +522,12 @@ class HouseholdForecaster:
         shape = series_shape(y)
         classes = np.where(np.arange(y.shape[0]) == 0, shape, shape + _CATEGORY)
         methods, point, local = self._choose_and_point(y, classes, b)
+        likely = point.copy()
+        rows_likely = np.isin(classes, LIKELY_BY_SMAPE)
+        if rows_likely.any():
+            likely[rows_likely] = self._points(
+                y[rows_likely], self.likely_method_[classes[rows_likely], b]
+            )
         scale = series_scale(y)
         total_hist = y[1:].sum(axis=0, keepdims=True)
         sav_hist = y[:1] - total_hist
@@ -507,22 +535,29 @@ class HouseholdForecaster:
         savings = point[0] - total
         local_total = None if local is None else local[1:].sum(axis=0, keepdims=True)
         local_savings = None if local is None or local_total is None else local[:1] - local_total
-        fixed = SHAPES.index("fixed")
         rows = [
-            (name, CLASSES[c], "last amount" if s == fixed else METHOD_NAMES[m], point[i], scale[i])
+            (
+                name,
+                CLASSES[c],
+                "last amount" if s in SAME_AMOUNT else METHOD_NAMES[m],
+                point[i],
+                scale[i],
+                likely[i],
+            )
             for i, (name, c, s, m) in enumerate(zip(hh.names, classes, shape, methods, strict=True))
         ]
         total_scale = float(adaptive_scale(series_scale(total_hist), local_total)[0])
         savings_scale = float(adaptive_scale(series_scale(sav_hist), local_savings)[0])
         rows += [
-            (EXPENSE, "expense_total", "sum of categories", total, total_scale),
-            (SAVINGS, "savings", "income minus expense", savings, savings_scale),
+            (EXPENSE, "expense_total", "sum of categories", total, total_scale, total),
+            (SAVINGS, "savings", "income minus expense", savings, savings_scale, savings),
             (
                 "cumulative_savings",
                 "savings_cumulative",
                 "sum of savings",
                 np.cumsum(savings),
                 savings_scale,
+                np.cumsum(savings),
             ),
         ]
         months_out = pd.period_range(hh.months[-1] + 1, periods=horizon, freq="M")
@@ -531,6 +566,7 @@ class HouseholdForecaster:
             classes=tuple(r[1] for r in rows),
             methods=tuple(r[2] for r in rows),
             point=np.vstack([r[3][:horizon] for r in rows]),
+            likely=np.vstack([r[5][:horizon] for r in rows]),
             scale=np.array([r[4] for r in rows], dtype=float),
             quantiles=np.stack(
                 [

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from fincast.errors import InputError
-from fincast.ml.point_methods import SHAPES
+from fincast.ml.point_methods import SAME_AMOUNT, SHAPES
 
 #: Probabilities at which the scaled-error distribution of every key is stored.
 PROBS = np.r_[0.001, 0.005, np.round(np.arange(0.01, 1.0, 0.01), 2), 0.995, 0.999]
@@ -17,6 +17,47 @@ PROBS = np.r_[0.001, 0.005, np.round(np.arange(0.01, 1.0, 0.01), 2), 0.995, 0.99
 NONNEGATIVE = frozenset(
     {*(f"income/{s}" for s in SHAPES), *(f"category/{s}" for s in SHAPES), "expense_total"}
 )
+#: Classes whose range is the shortest one holding the level, not the central one: a bill
+#: that stayed the same either stays or moves one way (a renewal, a price rise), so its
+#: errors are an atom at zero and a tail; the central range would reach into the tail on
+#: both counts.
+SHORTEST = frozenset(f"{kind}/{SHAPES[s]}" for kind in ("income", "category") for s in SAME_AMOUNT)
+
+
+def at_probability(quantiles: np.ndarray, p: np.ndarray | float) -> np.ndarray:
+    """Quantile tables (last axis at :data:`PROBS`) read at ``p`` (broadcast), linearly."""
+    p = np.asarray(p, dtype=float)
+    k = np.clip(np.searchsorted(PROBS, p) - 1, 0, PROBS.size - 2)
+    w = np.clip((p - PROBS[k]) / (PROBS[k + 1] - PROBS[k]), 0.0, 1.0)
+    k = np.broadcast_to(k, quantiles.shape[:-1])
+    w = np.broadcast_to(w, quantiles.shape[:-1])
+    lo = np.take_along_axis(quantiles, k[..., None], axis=-1)[..., 0]
+    hi = np.take_along_axis(quantiles, k[..., None] + 1, axis=-1)[..., 0]
+    return np.asarray((1 - w) * lo + w * hi)
+
+
+def range_quantiles(
+    quantiles: np.ndarray, level: float, shortest: np.ndarray | bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scaled-error bounds of the ``level`` % range from quantile tables (last axis).
+
+    The central range (``alpha/2`` to ``1 - alpha/2``), or where ``shortest`` is true (it
+    broadcasts over the leading axes) the narrowest of the ranges holding ``level`` %.
+    """
+    if not 0 < level < 100:
+        raise InputError(f"level must be between 0 and 100 (percent), got {level}")
+    alpha = 1 - level / 100
+    lo = at_probability(quantiles, alpha / 2)
+    hi = at_probability(quantiles, 1 - alpha / 2)
+    mask = np.broadcast_to(np.asarray(shortest, dtype=bool), lo.shape)
+    if mask.any():
+        starts = np.linspace(PROBS[0], alpha - PROBS[0], 25)
+        lows = np.stack([at_probability(quantiles, p) for p in starts])
+        highs = np.stack([at_probability(quantiles, p + level / 100) for p in starts])
+        best = np.argmin(highs - lows, axis=0)[None]
+        lo = np.where(mask, np.take_along_axis(lows, best, axis=0)[0], lo)
+        hi = np.where(mask, np.take_along_axis(highs, best, axis=0)[0], hi)
+    return lo, hi
 
 
 @dataclass(frozen=True)
@@ -24,13 +65,17 @@ class HouseholdForecast:
     """Forecasts of one household: a point and an error distribution per series and month.
 
     ``quantiles[i, j]`` are the scaled-error quantiles at :data:`PROBS` of series ``i`` at
-    step ``j``; the predictive distribution is ``point + scale * error``.
+    step ``j``; the predictive distribution is ``point + scale * error``. ``point`` is its
+    mean (what the total adds up); ``likely`` is what a person reads: the mean, or for
+    spending that comes in some months and not others the forecast with the lowest sMAPE
+    on other households (often nothing).
     """
 
     series: tuple[str, ...]
     classes: tuple[str, ...]
     methods: tuple[str, ...]
     point: np.ndarray
+    likely: np.ndarray
     scale: np.ndarray
     quantiles: np.ndarray
     months: pd.PeriodIndex
@@ -39,20 +84,23 @@ class HouseholdForecast:
 
     def quantile(self, p: float) -> np.ndarray:
         """The ``p`` quantile of every series at every step (series x steps)."""
-        k = int(np.clip(np.searchsorted(PROBS, p) - 1, 0, PROBS.size - 2))
-        w = float(np.clip((p - PROBS[k]) / (PROBS[k + 1] - PROBS[k]), 0.0, 1.0))
-        q = (1 - w) * self.quantiles[..., k] + w * self.quantiles[..., k + 1]
+        return self._amounts(at_probability(self.quantiles, p))
+
+    def interval(self, level: float) -> tuple[np.ndarray, np.ndarray]:
+        """``(lower, upper)`` of the ``level`` % range (series x steps).
+
+        The central range, or for the :data:`SHORTEST` classes the narrowest one.
+        """
+        shortest = np.array([c in SHORTEST for c in self.classes])[:, None]
+        lo, hi = range_quantiles(self.quantiles, level, shortest)
+        return self._amounts(lo), self._amounts(hi)
+
+    def _amounts(self, q: np.ndarray) -> np.ndarray:
+        """Scaled errors (series x steps) as amounts, never below zero where they cannot be."""
         out = self.point + self.scale[:, None] * q
         nonneg = np.array([c in NONNEGATIVE for c in self.classes])
         out[nonneg] = np.maximum(out[nonneg], 0.0)
         return out
-
-    def interval(self, level: float) -> tuple[np.ndarray, np.ndarray]:
-        """``(lower, upper)`` of the central ``level`` % range (series x steps)."""
-        if not 0 < level < 100:
-            raise InputError(f"level must be between 0 and 100 (percent), got {level}")
-        alpha = 1 - level / 100
-        return self.quantile(alpha / 2), self.quantile(1 - alpha / 2)
 
     def probability_above(self, i: int, j: int, amount: float) -> float:
         """P(series ``i`` at step ``j`` exceeds ``amount``)."""

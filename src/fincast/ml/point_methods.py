@@ -12,7 +12,9 @@ from collections.abc import Callable
 import numpy as np
 
 Method = Callable[[np.ndarray, int], np.ndarray]
-SHAPES = ("fixed", "seasonal", "intermittent", "variable")
+SHAPES = ("fixed", "seasonal", "intermittent", "variable", "steady")
+#: Shapes served as their last amount: a bill that stayed the same.
+SAME_AMOUNT = (SHAPES.index("fixed"), SHAPES.index("steady"))
 
 
 def _mean_of_last(k: int) -> Method:
@@ -102,19 +104,25 @@ def series_scale(y: np.ndarray) -> np.ndarray:
 
 #: Months a bill must have stayed the same to count as fixed (all of a shorter history).
 FIXED_RUN = 6
+#: Months a bill must have stayed the same to count as steady: a whole year, so a yearly
+#: renewal (rent, insurance) would have shown.
+STEADY_RUN = 12
 
 
 def series_shape(y: np.ndarray) -> np.ndarray:
-    """Index into :data:`SHAPES` per series: fixed, seasonal, intermittent or variable.
+    """Index into :data:`SHAPES` per series: fixed, seasonal, intermittent, variable, steady.
 
     Fixed: the same positive amount for the last :data:`FIXED_RUN` months (every month of a
-    shorter history). Seasonal: with more than a year of history, no spending in a quarter
-    or more of the last 12 months, and spending in the same calendar month a year before
-    for at least three quarters of the months that had any (December travel, a yearly
-    bill). Intermittent: the other series with a quarter or more empty months.
+    shorter history). Steady: the same for the last :data:`STEADY_RUN` months or more (a
+    loan payment, a plan whose price has not moved in a year; a rent renewed within the
+    year is only fixed, and its ranges allow for the next renewal). Seasonal: with more
+    than a year of history, no spending in a quarter or more of the last 12 months, and
+    spending in the same calendar month a year before for at least three quarters of the
+    months that had any (December travel, a yearly bill). Intermittent: the other series
+    with a quarter or more empty months.
     """
-    last = y[:, -FIXED_RUN:]
-    fixed = (np.abs(last - last[:, -1:]) < 0.005).all(axis=1) & (y[:, -1] > 0)
+    fixed = _same_for(y, FIXED_RUN)
+    steady = _same_for(y, STEADY_RUN) & (y.shape[1] >= STEADY_RUN)
     intermittent = (y[:, -12:] == 0).mean(axis=1) >= 0.25
     seasonal = np.zeros(y.shape[0], dtype=bool)
     if y.shape[1] > 12:
@@ -124,4 +132,11 @@ def series_shape(y: np.ndarray) -> np.ndarray:
         spent = now[:, -width:]
         repeats = (spent & before).sum(axis=1)
         seasonal = intermittent & (spent.sum(axis=1) > 0) & (repeats >= 0.75 * spent.sum(axis=1))
-    return np.where(fixed, 0, np.where(seasonal, 1, np.where(intermittent, 2, 3)))
+    shape = np.where(seasonal, 1, np.where(intermittent, 2, 3))
+    return np.where(steady, 4, np.where(fixed, 0, shape))
+
+
+def _same_for(y: np.ndarray, months: int) -> np.ndarray:
+    """Rows whose last ``months`` values (all of a shorter history) are one positive amount."""
+    last = y[:, -months:]
+    return (np.abs(last - last[:, -1:]) < 0.005).all(axis=1) & (y[:, -1] > 0)

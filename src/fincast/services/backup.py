@@ -96,7 +96,8 @@ def _encoder(column: Column[Any]) -> Callable[[Any], Any]:
     return lambda v: v
 
 
-def _decoder(column: Column[Any], aware: bool) -> Callable[[Any], Any]:
+def value_decoder(column: Column[Any], aware: bool) -> Callable[[Any], Any]:
+    """Turns a column's JSON value (as backups and exports write it) back into its type."""
     kind = column.type
     if isinstance(kind, Numeric):
         return lambda v: None if v is None else Decimal(v)
@@ -317,7 +318,7 @@ def restore(engine: Engine, path: Path, *, force: bool = False) -> BackupSummary
                 for table in reversed(tables()):
                     conn.execute(delete(table))
             for table in tables():
-                decoders = [(c.key, _decoder(c, aware)) for c in table.columns]
+                decoders = [(c.key, value_decoder(c, aware)) for c in table.columns]
                 batch: list[dict[str, Any]] = []
                 n = 0
                 for line in _lines(zf, entries[table.name]["member"]):

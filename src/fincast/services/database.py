@@ -12,6 +12,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from fincast.config import get_settings, secure_data_dirs
 from fincast.db import migrate
 from fincast.db.engine import get_engine, make_engine, session_factory
 
@@ -52,7 +53,8 @@ def not_ready_reason(eng: Engine) -> str | None:
 
 
 def migrated_engine(url: str | None = None) -> Engine:
-    """:func:`engine`, migrated to the newest schema."""
+    """:func:`engine`, migrated to the newest schema; the data folder tightened to 0700/0600."""
+    secure_data_dirs(get_settings())
     eng = engine(url)
     migrate_if_behind(eng)
     return eng

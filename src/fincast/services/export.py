@@ -1,8 +1,18 @@
-"""Full export of one user's data as JSON or as a zip of CSV files (one per table).
+"""A user's data out (JSON, or a zip of CSV files) and a JSON export back into a fresh account.
+
+Exports are JSON or a zip with one CSV file per table; a JSON export is re-imported into a
+fresh account of this or another installation.
 
 CSV cells that are text and start with ``= + - @``, a tab or a carriage return are prefixed
 with ``'`` so spreadsheets do not run them as formulas; numbers (negative amounts included)
 stay numbers.
+
+:func:`import_json` loads what :func:`export_json` wrote: every row and field of accounts,
+categories, rules, import batches, transactions (user corrections, raw texts and
+fingerprints included), budgets, goals and debts, with new ids and the references between
+them carried over; fingerprints, which name their account, are re-keyed to the new account
+so a re-import of the same bank file still adds nothing. Tokens are credentials, not data,
+and are never imported.
 """
 
 from __future__ import annotations
@@ -11,14 +21,25 @@ import csv
 import datetime as dt
 import enum
 import io
+import json
 import zipfile
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Connection, Engine, Table, delete, exists, select, update
 from sqlalchemy.orm import Session
 
+from fincast.config import get_settings
+from fincast.db.base import Base
+from fincast.db.engine import session_scope
+from fincast.errors import ConflictError, InputError, NotFoundError
+from fincast.ingest.fingerprint import moved_fingerprint, normalize_payee, strip_invisible
+from fincast.ingest.spool import spool
+from fincast.ledger import service as ledger
 from fincast.ledger.models import (
     Account,
     AuthToken,
@@ -31,6 +52,8 @@ from fincast.ledger.models import (
     Transaction,
     User,
 )
+from fincast.services.backup import value_decoder
+from fincast.services.forecasting import invalidate
 
 EXPORT_VERSION = 1
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -113,8 +136,6 @@ def safe_cell(value: Any) -> Any:
         return value
     value = _json_value(value)
     if isinstance(value, list | dict):
-        import json
-
         value = json.dumps(value, ensure_ascii=False)
     text = str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
@@ -133,3 +154,248 @@ def export_csv_zip(session: Session, user_id: int) -> bytes:
                 writer.writerow([safe_cell(v) for v in row])
             zf.writestr(f"{name}.csv", text.getvalue().encode("utf-8"))
     return buf.getvalue()
+
+
+# Tables whose rows are credentials rather than the user's data: exported without their
+# secrets, never imported.
+NOT_IMPORTED = frozenset({"api_tokens"})
+# What a fresh account already holds: the default categories and the tokens of its login.
+_MAY_EXIST = frozenset({Category.__tablename__, AuthToken.__tablename__})
+
+
+@dataclass(frozen=True)
+class ImportedExport:
+    """What :func:`import_json` loaded: rows per table, and which tables it left out."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+    left_out: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """Rows over all tables."""
+        return sum(self.rows.values())
+
+
+def read_export(data: bytes | IO[bytes] | Path, *, filename: str, max_bytes: int) -> Any:
+    """The JSON document of an export file (bytes, a stream or a path) of at most ``max_bytes``."""
+    with spool(data, filename, max_bytes) as source:
+        try:
+            return json.load(source.stream)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise InputError(f"{filename}: not a fincast JSON export ({exc})") from exc
+
+
+def _checked(document: Any) -> dict[str, list[dict[str, Any]]]:
+    """The document's tables, after checking it is an export this version can load."""
+    if not isinstance(document, Mapping) or "version" not in document:
+        raise InputError("not a fincast JSON export (no 'version')")
+    if document["version"] != EXPORT_VERSION:
+        raise InputError(
+            f"export version {document['version']!r} is not supported "
+            f"(this fincast reads version {EXPORT_VERSION})"
+        )
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, model, skip in TABLES:
+        rows = document.get(name, [])
+        if not isinstance(rows, list) or not all(isinstance(r, Mapping) for r in rows):
+            raise InputError(f"export table {name!r} is not a list of objects")
+        if name in NOT_IMPORTED:
+            continue
+        known = set(_columns(model, skip))
+        for i, row in enumerate(rows):
+            unknown = sorted(set(row) - known)
+            if unknown:
+                raise InputError(
+                    f"export table {name!r}, row {i + 1}: unknown columns {unknown} "
+                    "(an export from a newer fincast?)"
+                )
+            if not isinstance(row.get("id"), int):
+                raise InputError(f"export table {name!r}, row {i + 1}: no integer 'id'")
+        out[name] = [dict(r) for r in rows]
+    return out
+
+
+def _owns_data(conn: Connection, user_id: int) -> list[str]:
+    """The tables where ``user_id`` already has rows (default categories and tokens aside)."""
+    found = []
+    for table in Base.metadata.sorted_tables:
+        if table.name in _MAY_EXIST or "user_id" not in table.c:
+            continue
+        if conn.scalar(select(exists().where(table.c.user_id == user_id))):
+            found.append(table.name)
+    return found
+
+
+def import_json(engine: Engine, user_id: int, document: Any) -> ImportedExport:
+    """Load a JSON export into ``user_id``'s ledger, all or nothing; returns rows per table.
+
+    The user must be fresh: the default categories a new account gets are replaced by the
+    export's, and any other data is refused (ConflictError naming the tables) so nothing is
+    merged or duplicated. Every row keeps every field (creation times, raw texts, user-set
+    categories) except its id and owner, and fingerprints are re-keyed to the new account;
+    references between the rows (an account's transactions, a rule's category, a
+    transaction's import batch) point at the new ids. A reference to a row the export does
+    not hold is refused (InputError).
+    """
+    tables = _checked(document)
+    aware = engine.dialect.name == "postgresql"
+    new_ids: dict[str, dict[int, int]] = {}
+    counts: dict[str, int] = {}
+    with engine.begin() as conn:
+        if conn.scalar(select(exists().where(User.id == user_id))) is not True:
+            raise NotFoundError(f"user {user_id} not found")
+        taken = _owns_data(conn, user_id)
+        if taken:
+            raise ConflictError(
+                f"the account already holds data ({', '.join(taken)}); an export is imported "
+                "into a fresh account only"
+            )
+        conn.execute(delete(Category).where(Category.user_id == user_id))
+        for name, model, _ in TABLES:
+            if name in NOT_IMPORTED:
+                continue
+            counts[name] = _load_table(
+                conn, name, model.__table__, tables[name], user_id, new_ids, aware
+            )
+        profile = document.get("user") or {}
+        if isinstance(profile, Mapping) and profile.get("display_name"):
+            conn.execute(
+                update(User)
+                .where(User.id == user_id, User.display_name.is_(None))
+                .values(display_name=str(profile["display_name"])[:100])
+            )
+    left_out = [name for name in NOT_IMPORTED if document.get(name)]
+    return ImportedExport(counts, sorted(left_out))
+
+
+def _load_table(
+    conn: Connection,
+    name: str,
+    table: Table,
+    rows: list[dict[str, Any]],
+    user_id: int,
+    new_ids: dict[str, dict[int, int]],
+    aware: bool,
+) -> int:
+    """Insert one exported table's rows with new ids; remember them when others refer here."""
+    decoders = {c.name: value_decoder(c, aware) for c in table.columns}
+    # Columns that point at another imported table, and the table they point at.
+    refs: dict[str, str] = {}
+    for column in table.columns:
+        for fk in column.foreign_keys:
+            target = fk.column.table.name
+            if target != "users":
+                refs[column.name] = _EXPORT_NAME.get(target, target)
+    referenced = name in _REFERENCED
+    mapping = new_ids.setdefault(name, {})
+    same_day = Counter((r.get("account_id"), r.get("posted_date"), r.get("amount")) for r in rows)
+    batch: list[dict[str, Any]] = []
+    for i, row in enumerate(rows):
+        values: dict[str, Any] = {}
+        for key, raw in row.items():
+            if key in ("id", "user_id"):
+                continue
+            if key in refs and raw is not None:
+                target_ids = new_ids.get(refs[key], {})
+                if raw not in target_ids:
+                    raise InputError(
+                        f"export table {name!r}, row {i + 1}: {key} {raw!r} refers to a row "
+                        f"the export's {refs[key]!r} do not hold"
+                    )
+                values[key] = target_ids[raw]
+                continue
+            try:
+                values[key] = decoders[key](raw)
+            except (TypeError, ValueError, ArithmeticError) as exc:
+                raise InputError(
+                    f"export table {name!r}, row {i + 1}: {key} {str(raw)[:80]!r} is not valid "
+                    f"({exc})"
+                ) from exc
+        values["user_id"] = user_id
+        if name == "transactions" and "fingerprint" in values:
+            values["fingerprint"] = _moved_fingerprint(row, values, same_day)
+        if referenced:
+            result = conn.execute(table.insert().values(**values))
+            pk = result.inserted_primary_key
+            assert pk is not None
+            mapping[int(row["id"])] = int(pk[0])
+        else:
+            batch.append(values)
+            if len(batch) >= _CHUNK:
+                _insert_many(conn, table, batch)
+                batch = []
+    if batch:
+        _insert_many(conn, table, batch)
+    return len(rows)
+
+
+def _moved_fingerprint(
+    row: Mapping[str, Any], values: Mapping[str, Any], same_day: Counter[tuple[Any, ...]]
+) -> str:
+    """The transaction's fingerprint re-keyed to its new account (as is when not fincast's)."""
+    fingerprint = str(values["fingerprint"])
+    if row.get("account_id") is None or values.get("posted_date") is None:
+        return fingerprint
+    payee = row.get("payee")
+    moved = moved_fingerprint(
+        fingerprint,
+        old_account_id=int(row["account_id"]),
+        new_account_id=int(values["account_id"]),
+        posted=values["posted_date"],
+        amount=Decimal(values["amount"]),
+        payees=(
+            payee,
+            normalize_payee(payee),
+            normalize_payee(strip_invisible(row.get("payee_raw") or row.get("description_raw"))),
+        ),
+        external_id=row.get("external_id"),
+        occurrences=same_day[(row.get("account_id"), row.get("posted_date"), row.get("amount"))],
+    )
+    return moved or fingerprint
+
+
+def _insert_many(conn: Connection, table: Table, batch: list[dict[str, Any]]) -> None:
+    # executemany needs the same keys in every row: a column a row leaves out gets its default.
+    keys = sorted({k for values in batch for k in values})
+    if all(len(values) == len(keys) for values in batch):
+        conn.execute(table.insert(), batch)
+        return
+    for values in batch:
+        conn.execute(table.insert().values(**values))
+
+
+_CHUNK = 2000
+#: The export's names of tables that other exported rows refer to.
+_EXPORT_NAME = {model.__tablename__: name for name, model, _ in TABLES}
+_REFERENCED = frozenset(
+    _EXPORT_NAME.get(fk.column.table.name, fk.column.table.name)
+    for _, model, _ in TABLES
+    for column in model.__table__.columns
+    for fk in column.foreign_keys
+    if fk.column.table.name != "users"
+)
+
+
+def import_export_upload(
+    engine: Engine, user_id: int, stream: IO[bytes], *, filename: str, max_bytes: int
+) -> ImportedExport:
+    """Load an uploaded JSON export into ``user_id``'s fresh account (the API's import)."""
+    document = read_export(stream, filename=filename, max_bytes=max_bytes)
+    result = import_json(engine, user_id, document)
+    invalidate(user_id)
+    return result
+
+
+def import_export_file(
+    engine: Engine, path: Path, *, email: str, max_bytes: int | None = None
+) -> ImportedExport:
+    """Load the JSON export at ``path`` into ``email``'s account, creating the user if needed.
+
+    The CLI's ``fincast import-export``: a user made here has no password yet (set one with
+    ``fincast users create`` beforehand to log in through the API).
+    """
+    limit = max_bytes if max_bytes is not None else get_settings().max_upload_bytes
+    document = read_export(Path(path), filename=Path(path).name, max_bytes=limit)
+    with session_scope(engine) as session:
+        user_id = ledger.get_or_create_user(session, email).id
+    return import_json(engine, user_id, document)

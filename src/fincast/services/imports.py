@@ -1,7 +1,9 @@
 """Bank files into the ledger: one file into one account, from the CLI, the API or a script.
 
 :func:`import_file` is the one import of a bank file, which the CLI, the API upload and the
-benchmark share. Everything a file adds happens in one database transaction: a bad row
+benchmark share. The whole file is parsed, checked and categorised before the write
+transaction opens (the rows wait in a temporary spool), so no lock is held while a file or a
+rule is slow; everything the file adds is then written in that one transaction: a bad row
 anywhere means nothing from the file is kept, and a failed import batch is recorded (in its
 own transaction) instead. Re-importing a file, or a statement overlapping an earlier one,
 adds nothing twice: each row's fingerprint is the bank's id where the bank gives one, else
@@ -11,10 +13,10 @@ its content plus an occurrence index, and rows whose fingerprint exists are skip
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -26,12 +28,13 @@ from fincast.ingest.builder import RowBuilder
 from fincast.ingest.detect import detect_stream_format
 from fincast.ingest.formats import canonical_format, parse_stream
 from fincast.ingest.mapping import CsvMapping, load_mapping
-from fincast.ingest.rows import ParseReport
-from fincast.ingest.spool import Spooled, spool
+from fincast.ingest.rows import TRANSACTION_COLUMNS, ParseReport, TransactionRow
+from fincast.ingest.spool import Spooled, spool, spool_rows
 from fincast.ledger import batches, categorization
 from fincast.ledger import service as ledger
 from fincast.ledger.models import Account, utcnow
 from fincast.ledger.writer import write_transactions
+from fincast.services import categorization as learned
 from fincast.services._owned import get_owned
 from fincast.services.forecasting import invalidate
 
@@ -112,54 +115,77 @@ def _import(
     currency: str,
     mapping: CsvMapping | None,
 ) -> ImportResult:
-    report = ParseReport()
-    with engine.begin() as conn:
-        batch_id = batches.start_batch(conn, file)
+    # The user's rules are read in a short transaction of their own; parsing, checking and
+    # categorising the whole file then happen with no connection held, so a slow file or
+    # rule never keeps another user's writes waiting. Only the insert is in the write
+    # transaction.
+    with engine.connect() as conn:
         categorizer = categorization.load_categorizer(conn, file.user_id)
-        builder = RowBuilder(
-            user_id=file.user_id,
-            account_id=file.account_id,
-            batch_id=batch_id,
-            currency=currency,
-            categorizer=categorizer,
-            filename=file.filename,
-            created_at=utcnow(),
-        )
-        parsed = parse_stream(
-            file.format,
-            source.stream,
-            filename=file.filename,
-            mapping=mapping,
-            default_currency=currency,
-            report=report,
-        )
-        n_rows = write_transactions(conn, map(builder.build, parsed))
-        if n_rows == 0:
+    # Learned categories (services/categorization.py): the user's model is prepared here,
+    # outside the write transaction, and applied to the batch after transfer pairing.
+    with engine.connect() as conn:
+        suggester = learned.user_suggester(conn, file.user_id)
+    report = ParseReport()
+    builder = RowBuilder(
+        user_id=file.user_id,
+        account_id=file.account_id,
+        batch_id=None,
+        currency=currency,
+        categorizer=categorizer,
+        filename=file.filename,
+        created_at=utcnow(),
+    )
+    parsed = parse_stream(
+        file.format,
+        source.stream,
+        filename=file.filename,
+        mapping=mapping,
+        default_currency=currency,
+        report=report,
+    )
+    with spool_rows() as rows:
+        for p in parsed:
+            rows.add(builder.build(p))
+        if rows.count == 0:
             raise EmptyImportError(
                 f"{file.filename}: no transactions in this {file.format.upper()} file"
             )
-        imported = batches.count_batch_transactions(conn, batch_id)
-        if imported:
-            categorization.mark_transfers(conn, file.user_id, batch_id)
-        result = ImportResult(
-            file=file.filename,
-            format=file.format,
-            imported=imported,
-            duplicates=n_rows - imported,
-            skipped=report.skipped,
-            errors=report.notes + categorizer.notes,
-            batch_id=batch_id,
-        )
-        batches.finish_batch(
-            conn,
-            batch_id,
-            n_rows=n_rows + result.skipped,
-            n_imported=imported,
-            n_duplicates=result.duplicates,
-            n_skipped=result.skipped,
-            notes=result.errors,
-        )
+        with engine.begin() as conn:
+            batch_id = batches.start_batch(conn, file)
+            n_rows = write_transactions(conn, _in_batch(rows.replay(), batch_id))
+            imported = batches.count_batch_transactions(conn, batch_id)
+            if imported:
+                categorization.mark_transfers(conn, file.user_id, batch_id)
+                learned.suggest_for_batch(conn, file.user_id, batch_id, suggester)
+            result = ImportResult(
+                file=file.filename,
+                format=file.format,
+                imported=imported,
+                duplicates=n_rows - imported,
+                skipped=report.skipped,
+                errors=report.notes + categorizer.notes,
+                batch_id=batch_id,
+            )
+            batches.finish_batch(
+                conn,
+                batch_id,
+                n_rows=n_rows + result.skipped,
+                n_imported=imported,
+                n_duplicates=result.duplicates,
+                n_skipped=result.skipped,
+                notes=result.errors,
+            )
     return result
+
+
+_BATCH_COLUMN = TRANSACTION_COLUMNS.index("import_batch_id")
+
+
+def _in_batch(rows: Iterable[TransactionRow], batch_id: int) -> Iterator[TransactionRow]:
+    """The rows with their import batch set (it exists only once the transaction is open)."""
+    i = _BATCH_COLUMN
+    for row in rows:
+        yield cast(TransactionRow, (*row[:i], batch_id, *row[i + 1 :]))
 
 
 def import_upload(

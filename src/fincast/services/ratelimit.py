@@ -1,4 +1,7 @@
-"""Rate limits on password checks: per client IP, per account and for everyone together.
+"""Rate limits on password checks and on the expensive work each user can ask for.
+
+Password checks are limited per client IP, per account and for everyone together; inline
+predictions, trainings, imports and exports per user.
 
 The counting is the ``limits`` library's fixed-window algorithm; the counters live where every
 worker process sees them: in the database (the ``rate_limit_counters`` table, through
@@ -15,6 +18,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from typing import Literal
 
 from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute
 from limits.storage import MemoryStorage, Storage, storage_from_string
@@ -22,6 +26,7 @@ from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import Engine, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
+from fincast.config import Settings
 from fincast.errors import RateLimitError
 from fincast.ledger.models import RateLimitCounter
 
@@ -161,6 +166,7 @@ class AuthRateLimiter:
     """
 
     def __init__(self, storage: Storage, limits: AuthLimits) -> None:
+        self.storage = storage
         self._limiter = FixedWindowRateLimiter(storage)
         self._login_ip = RateLimitItemPerMinute(limits.login_per_ip_per_minute, namespace="ip")
         self._account = RateLimitItemPerHour(
@@ -192,13 +198,85 @@ class AuthRateLimiter:
 
     def _hit(self, item: RateLimitItem, key: str, message: str) -> None:
         if not self._limiter.hit(item, key):
-            self._refuse(item, key, message)
+            _refuse(self._limiter, item, key, message)
 
     def _test(self, item: RateLimitItem, key: str, message: str) -> None:
         if not self._limiter.test(item, key):
-            self._refuse(item, key, message)
+            _refuse(self._limiter, item, key, message)
 
-    def _refuse(self, item: RateLimitItem, key: str, message: str) -> None:
-        reset = self._limiter.get_window_stats(item, key).reset_time
-        retry = max(1, math.ceil(reset - time.time()))
-        raise RateLimitError(f"{message}; try again in {retry} seconds", retry_after=retry)
+
+def _refuse(limiter: FixedWindowRateLimiter, item: RateLimitItem, key: str, message: str) -> None:
+    reset = limiter.get_window_stats(item, key).reset_time
+    retry = max(1, math.ceil(reset - time.time()))
+    raise RateLimitError(f"{message}; try again in {retry} seconds", retry_after=retry)
+
+
+#: The kinds of expensive work a user can ask for, each with a budget of its own.
+Work = Literal["predict", "train", "import", "export"]
+
+
+@dataclass(frozen=True)
+class WorkLimits:
+    """How much expensive work one user may ask for per window."""
+
+    inline_predictions_per_minute: int
+    trainings_per_hour: int
+    imports_per_hour: int
+    exports_per_hour: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WorkLimits:
+        """The limits ``FINCAST_*_PER_MINUTE`` / ``FINCAST_*_PER_HOUR`` configure."""
+        return cls(
+            inline_predictions_per_minute=settings.inline_predictions_per_minute,
+            trainings_per_hour=settings.trainings_per_hour,
+            imports_per_hour=settings.imports_per_hour,
+            exports_per_hour=settings.exports_per_hour,
+        )
+
+
+_WORK_NAMES: dict[Work, tuple[str, str]] = {
+    "predict": ("predictions on sent data", "FINCAST_INLINE_PREDICTIONS_PER_MINUTE"),
+    "train": ("trainings", "FINCAST_TRAININGS_PER_HOUR"),
+    "import": ("imports", "FINCAST_IMPORTS_PER_HOUR"),
+    "export": ("exports", "FINCAST_EXPORTS_PER_HOUR"),
+}
+
+
+class WorkRateLimiter:
+    """Per-user budgets for the requests that cost the most CPU, memory or I/O.
+
+    Each kind of work (an inline prediction, a training, an import, an export) has a fixed
+    window per user, counted in the same shared storage as the password limits, so every
+    worker sees one budget; a request over it is refused before any of the work starts.
+    """
+
+    def __init__(self, storage: Storage, limits: WorkLimits) -> None:
+        self._limiter = FixedWindowRateLimiter(storage)
+        self._items: dict[Work, RateLimitItem] = {
+            "predict": RateLimitItemPerMinute(
+                limits.inline_predictions_per_minute, namespace="work-predict"
+            ),
+            "train": RateLimitItemPerHour(limits.trainings_per_hour, namespace="work-train"),
+            "import": RateLimitItemPerHour(limits.imports_per_hour, namespace="work-import"),
+            "export": RateLimitItemPerHour(limits.exports_per_hour, namespace="work-export"),
+        }
+
+    def before(self, work: Work, user_id: int) -> None:
+        """Count one ``work`` of ``user_id``; RateLimitError (with Retry-After) when used up."""
+        item = self._items[work]
+        key = f"user:{int(user_id)}"
+        if not self._limiter.hit(item, key):
+            what, setting = _WORK_NAMES[work]
+            per = "minute" if work == "predict" else "hour"
+            _refuse(
+                self._limiter,
+                item,
+                key,
+                f"too many {what}: at most {item.amount} per {per} for each user ({setting})",
+            )
+
+
+def work_limiter(storage: Storage, settings: Settings) -> WorkRateLimiter:
+    """The per-user work limits of ``settings``, counted in ``storage``."""
+    return WorkRateLimiter(storage, WorkLimits.from_settings(settings))

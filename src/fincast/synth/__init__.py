@@ -12,6 +12,9 @@ population with one seeded generator; ``write_households`` writes::
     sample_monthly_data.csv  year_month,total_income,<expense slugs>,total_expense,savings
     ground_truth.json        anomalies, recurring, price_changes, raises, job_losses
 
+``generate_households(..., detector_events=True)`` also injects the labelled events the
+recurring and anomaly detectors are scored on (:mod:`fincast.synth.detector_events`).
+
 Monthly figures follow the panel's definitions: an expense category is minus the sum of its
 rows, income the sum of income rows, transfer-kind rows (savings transfers, card and loan
 payments received, ATM withdrawals) count nowhere.

@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from fincast.errors import InputError
 from fincast.synth import frames
+from fincast.synth.detector_events import events_rng
 from fincast.synth.months import MAX_MONTHS, month_grid
 from fincast.synth.steps import STEP_NAMES, simulate
 from fincast.synth.truth import GroundTruth, ground_truth
@@ -102,6 +103,7 @@ def generate_households(
     start: str = "2023-01",
     *,
     progress: Callable[[str], None] | None = None,
+    detector_events: bool = False,
 ) -> Households:
     """Simulate ``n_users`` households over ``n_months`` calendar months from ``start``.
 
@@ -111,6 +113,9 @@ def generate_households(
         seed: Seed of the one random generator; the same arguments give the same data.
         start: First month as ``YYYY-MM``.
         progress: Called with a step name after each of ``GENERATION_STEPS``.
+        detector_events: Also add the labelled events the recurring and anomaly detectors
+            are scored on (:mod:`fincast.synth.detector_events`); the everyday data stays
+            the same.
 
     Returns:
         The transactions, the monthly panel and the ground truth.
@@ -121,7 +126,10 @@ def generate_households(
     validate_arguments(n_users, n_months, seed, start)
     n_users, n_months, seed = int(n_users), int(n_months), int(seed)
     grid = month_grid(start, n_months)
-    rows, truth, streams = simulate(np.random.default_rng(seed), grid, n_users, progress)
+    events = events_rng(seed) if detector_events else None
+    rows, truth, streams = simulate(
+        np.random.default_rng(seed), grid, n_users, progress, events=events
+    )
     users = frames.user_labels(n_users)
     households = Households(
         transactions=frames.transactions_frame(rows, users),

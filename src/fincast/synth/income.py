@@ -11,7 +11,7 @@ from fincast.synth import names
 from fincast.synth.arrays import BoolArray, IntArray
 from fincast.synth.months import business_day, weekday
 from fincast.synth.names import CATEGORY_CODE, DESCRIPTION_CODE
-from fincast.synth.rows import BIWEEKLY, MONTHLY
+from fincast.synth.rows import ANNUAL, BIWEEKLY, MONTHLY
 from fincast.synth.simulation import Simulation, user_months
 from fincast.synth.truth import NEVER
 
@@ -185,12 +185,25 @@ def _bonuses(sim: Simulation) -> None:
     u, m = user_months(
         bonus_user[:, None] & (g.month_of_year[None, :] == 12) & ~sim.career.unemployed
     )
+    bonus = np.rint(sim.traits.annual * bonus_pct * 100).astype(np.int64)
+    # the bonus is an annual series in the ground truth (registering it draws nothing)
+    paid = np.zeros(sim.n_users, dtype=bool)
+    paid[u] = True
+    sid = sim.ledger.user_streams(
+        paid,
+        payee=names.payee_codes("bonus")[0],
+        category=INCOME,
+        cadence=ANNUAL,
+        day_of_month=15,
+        cents=bonus,
+    )
     sim.ledger.add(
         u,
         business_day(g.day_in_month(m, np.full(len(u), 15)), np.zeros(len(u), bool)),
-        np.rint(sim.traits.annual[u] * bonus_pct[u] * 100).astype(np.int64),
+        bonus[u],
         names.CHECKING,
         names.payee_codes("bonus")[0],
         PAYROLL,
         INCOME,
+        stream=sid[u],
     )

@@ -199,6 +199,34 @@ SUBSCRIPTIONS: tuple[tuple[str, int, float], ...] = (
     ("Dropbox", 1199, 0.06),
 )
 PAYEE_GROUPS["subscription"] = tuple(name for name, _, _ in SUBSCRIPTIONS)
+# Payees of the labelled detector events (``fincast generate --detector-events``); added
+# after every other group so the codes above stay as they were.
+PAYEE_GROUPS["weekly_service"] = (
+    "Sparkle Home Cleaning",
+    "Happy Paws Dog Walking",
+    "Sunrise Swim School",
+    "Fresh Farm Box",
+)
+PAYEE_GROUPS["quarterly_bill"] = (
+    "BugFree Pest Control",
+    "SafeHome Alarm Monitoring",
+    "Lakeside HOA Dues",
+    "County Sewer Service",
+)
+PAYEE_GROUPS["annual_bill"] = (
+    "Costco Membership",
+    "AAA Membership",
+    "Norton Antivirus",
+    "Domain Renewal Co",
+    "State DMV Registration",
+)
+PAYEE_GROUPS["big_ticket"] = (
+    "Apex Electronics Outlet",
+    "Grand Furniture Gallery",
+    "Diamond Jewelers",
+    "Luxe Appliance Center",
+    "Summit Outdoor Gear",
+)
 
 PAYEES: tuple[str, ...] = tuple(p for group in PAYEE_GROUPS.values() for p in group)
 _PAYEE_INDEX = {p: i for i, p in enumerate(PAYEES)}

@@ -17,8 +17,8 @@ from fincast.synth.names import CHECKING
 ArrayLike = npt.ArrayLike
 
 # Cadence codes of recurring streams.
-MONTHLY, BIWEEKLY = 0, 1
-CADENCES = ("monthly", "biweekly")
+MONTHLY, BIWEEKLY, WEEKLY, QUARTERLY, ANNUAL = 0, 1, 2, 3, 4
+CADENCES = ("monthly", "biweekly", "weekly", "quarterly", "annual")
 
 
 @dataclass

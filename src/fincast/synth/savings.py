@@ -72,6 +72,17 @@ def interest(sim: Simulation) -> None:
     apy = rng.uniform(0.005, 0.045, n_users)
     paid = np.rint(np.maximum(balance, 0) * apy[:, None] / 12).astype(np.int64)
     u, m = user_months(paid > 0)
+    # interest is a monthly series of varying amounts in the ground truth (draws nothing)
+    first = paid[np.arange(n_users), np.argmax(paid > 0, axis=1)]
+    sid = sim.ledger.user_streams(
+        (paid > 0).any(axis=1),
+        payee=names.payee_codes("interest")[0],
+        category=CATEGORY_CODE["income"],
+        account=names.SAVINGS,
+        day_of_month=31,
+        cents=first,
+        varies=True,
+    )
     sim.ledger.add(
         u,
         g.starts[m + 1] - 1,
@@ -80,4 +91,5 @@ def interest(sim: Simulation) -> None:
         names.payee_codes("interest")[0],
         DESCRIPTION_CODE["INTEREST PAYMENT"],
         CATEGORY_CODE["income"],
+        stream=sid[u],
     )

@@ -15,6 +15,7 @@ from fincast.synth import (
     anomalies,
     bills,
     debts,
+    detector_events,
     education,
     housing,
     income,
@@ -64,8 +65,14 @@ def simulate(
     grid: MonthGrid,
     n_users: int,
     progress: Callable[[str], None] | None = None,
+    *,
+    events: np.random.Generator | None = None,
 ) -> tuple[Rows, TruthArrays, Streams]:
-    """Simulate every step in order; return the sorted rows, the truth and the streams."""
+    """Simulate every step in order; return the sorted rows, the truth and the streams.
+
+    With ``events`` (a generator of its own), the labelled detector events of
+    :mod:`fincast.synth.detector_events` are added after the shocks, drawing only from it.
+    """
     traits = draw_traits(rng, n_users)
     career = draw_career(rng, grid, n_users)
     sim = Simulation(rng, grid, traits, career, Ledger(grid, n_users))
@@ -73,6 +80,8 @@ def simulate(
         progress("traits")
     for name, step in STEPS:
         step(sim)
+        if events is not None and name == "anomalies":
+            detector_events.detector_events(sim, events)
         if progress is not None:
             progress(name)
     return sim.ledger.assemble(), sim.truth(), sim.ledger.streams

@@ -25,14 +25,19 @@ class GroundTruth:
 
     Attributes:
         anomalies: One row per shock: ``user_id, date, amount, payee, category, account,
-            kind`` with kind ``medical_bill``, ``car_repair`` or ``fraud_like_spike``.
+            kind`` with kind ``medical_bill``, ``car_repair`` or ``fraud_like_spike``; with
+            detector events also ``duplicate_charge`` (the second charge),
+            ``unusual_amount``, ``new_merchant_large`` and ``category_spike`` (each of the
+            spike's purchases).
         recurring: One row per recurring stream: ``user_id, payee, category, account,
-            cadence`` (``monthly``/``biweekly``), ``day_of_month`` (0 for biweekly),
+            cadence`` (``monthly``/``biweekly``; ``annual`` for year-end bonuses; with
+            detector events also ``weekly``, ``quarterly`` and ``annual`` bills), savings
+            interest included, ``day_of_month`` (0 for weekly and biweekly),
             ``amount`` (first occurrence; typical for streams with ``amount_varies``),
             ``start`` and ``end`` (first and last occurrence).
         price_changes: ``user_id, payee, category, date, old_amount, new_amount`` for
-            subscription price increases and rent increases; ``date`` is the first charge
-            at the new price.
+            subscription price increases and rent increases (and annual memberships with
+            detector events); ``date`` is the first charge at the new price.
         raises: ``user_id, effective_month, date, old_amount, new_amount, pct``; amounts are
             per paycheck, ``date`` the first raised paycheck.
         job_losses: ``user_id, first_month, last_month, months, last_paycheck,

@@ -51,3 +51,26 @@ def test_cli_benchmark_served_prints_json() -> None:
     body = json.loads(res.output.strip().splitlines()[-1])
     assert body["households"] == 2 and body["summary"]
     assert {"coverage", "winkler", "smape"} <= set(body["summary"][0])
+
+
+def test_bills_served_as_their_last_amount_are_scored_per_shape() -> None:
+    import pandas as pd
+
+    rows = pd.DataFrame(
+        {
+            "kind": ["category/steady", "category/steady", "category/fixed", "category/variable"],
+            "y": [100.0, 100.0, 106.0, 50.0],
+            "f": [100.0, 100.0, 100.0, 40.0],
+            "lo": [100.0, 99.0, 100.0, 0.0],
+            "hi": [102.0, 106.0, 107.0, 90.0],
+        }
+    )
+    out = served.fixed_amounts(rows)
+    assert out["steady"] == {
+        "n": 2,
+        "share_within_1pct": 1.0,
+        "share_range_under_5pct": 0.5,
+        "coverage": 1.0,
+    }
+    assert out["fixed"]["share_within_1pct"] == 0.0 and out["fixed"]["coverage"] == 1.0
+    assert out["last_amount"]["n"] == 3

@@ -100,10 +100,49 @@ def test_train_population_saves_the_model_predictions_load(tmp_path):
 
     res = runner.invoke(
         app,
-        ["train-population", "--households", "9", "--months", "24", "--models-dir", str(tmp_path)],
+        [
+            "train-population",
+            "--households",
+            "9",
+            "--months",
+            "24",
+            "--models-dir",
+            str(tmp_path),
+            "--no-ledgers",
+        ],
     )
     assert res.exit_code == 0, res.output
     info = population_info(tmp_path)
     assert info["kind"] == "fincast-household" and info["n_households"] == 9
     assert "9 synthetic households x 24 months" in info["trained_on"]
     assert population_model(tmp_path).n_households_ == 9
+
+
+def test_train_population_learns_from_users_ledgers_too(tmp_path, monkeypatch):
+    from fincast.config import get_settings
+    from fincast.db.engine import get_engine
+    from fincast.services import database
+    from fincast.services.forecasting.household import population_info
+    from fincast.services.households import load_transactions
+    from fincast.synth import generate_households
+
+    monkeypatch.setenv("FINCAST_DATABASE_URL", f"sqlite:///{tmp_path / 'ledgers.db'}")
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    try:
+        engine = database.migrated_engine()
+        tx = generate_households(3, 18, seed=41).transactions
+        short = tx["user_id"] == tx["user_id"].iloc[0]
+        # one household keeps only its last 6 months: too short to learn from
+        keep = ~short | (tx["date"].astype(str) >= "2024-01")
+        load_transactions(engine, tx[keep])
+        models = tmp_path / "models"
+        args = ["train-population", "--households", "6", "--months", "24"]
+        res = runner.invoke(app, [*args, "--models-dir", str(models)])
+        assert res.exit_code == 0, res.output
+        info = population_info(models)
+        assert info["n_ledgers"] == 2 and info["n_households"] == 8
+        assert "and 2 users' ledgers" in info["trained_on"]
+    finally:
+        get_engine.cache_clear()
+        get_settings.cache_clear()

@@ -81,3 +81,18 @@ def test_a_flipped_payload_byte_is_listed_as_invalid(saved):
     path.unlink()
     [entry] = list_models(d)
     assert entry["valid"] is False and "payload unreadable" in entry["error"]
+
+
+def test_a_household_model_laid_out_by_another_version_is_rebuilt_not_served(tmp_path):
+    from fincast.services.forecasting import household
+    from tests.support.population import with_population
+
+    folder = with_population(tmp_path / "models")
+    _, arrays = load_model_file(folder, household.POPULATION_MODEL, kind=household.KIND)
+    old = dict(arrays)
+    old["quantiles"] = arrays["quantiles"][:-2]  # an earlier release had two classes fewer
+    save_model_file(folder, household.POPULATION_MODEL, household.KIND, old, {"trained_on": "old"})
+    household._loaded.pop(folder, None)
+    _, model = household.versioned_population_model(folder)
+    assert model.quantiles_.shape == arrays["quantiles"].shape
+    assert household.read_metadata(folder, household.POPULATION_MODEL)["trained_on"] != "old"

@@ -100,3 +100,24 @@ def test_conformal_quantiles_small_pool_and_monotone():
     assert hi[0] > 1.2 and lo[0] < -1.2
     _lo_t, hi_t = conformal_quantiles(np.ones(5, int), np.ones(5), 2, 95)
     assert np.all(np.isfinite(hi_t))
+
+
+def test_calibration_residuals_come_from_weights_that_did_not_see_their_window():
+    # Model "a" is exact in window 0 and far off in window 1; "b" the other way round.
+    # Weights chosen on all windows pick whichever is better overall; the residuals that
+    # calibrate the ranges must not: window 0 is combined with weights learned on window 1.
+    bt = pd.DataFrame(
+        {
+            "unique_id": ["s"] * 4,
+            "window": [0, 0, 1, 1],
+            "step": [1, 2, 1, 2],
+            "y": [10.0, 10.0, 10.0, 10.0],
+            "a": [10.0, 10.0, 20.0, 20.0],
+            "b": [15.0, 15.0, 10.0, 10.0],
+        }
+    )
+    model = FincastForecaster(models=("a", "b"), top_k=1, shrinkage=0.0)
+    model.models_ = ["a", "b"]
+    model.scales_ = {"s": 1.0}
+    combined = model._out_of_window_combination(bt)
+    np.testing.assert_allclose(combined, [15.0, 15.0, 20.0, 20.0])

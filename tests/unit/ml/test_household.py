@@ -33,13 +33,28 @@ def _table(months: int, seed: int = 0, start: str = "2021-01") -> pd.DataFrame:
     return df
 
 
-def test_a_constant_bill_is_forecast_as_itself_with_a_tight_range(model):
-    fc = model.forecast(_table(36), horizon=3)
+@pytest.mark.parametrize(("months", "kind"), [(36, "category/steady"), (8, "category/fixed")])
+def test_a_constant_bill_is_forecast_as_itself_with_a_tight_range(model, months, kind):
+    fc = model.forecast(_table(months), horizon=3)
     i = fc.series.index("insurance")
-    assert fc.classes[i] == "category/fixed" and fc.methods[i] == "last amount"
+    assert fc.classes[i] == kind and fc.methods[i] == "last amount"
     np.testing.assert_allclose(fc.point[i], 128.10)
     lo, hi = fc.interval(95)
     assert np.all(hi[i] - lo[i] < 0.05 * 128.10), (lo[i], hi[i])
+    assert np.all(lo[i] <= 128.10) and np.all(hi[i] >= 128.10)
+
+
+def test_a_bill_renewed_within_the_year_is_fixed_and_allows_for_the_next_renewal(model):
+    table = _table(30)
+    table.loc[22:, "insurance"] = 134.50  # renewed eight months before the end
+    fc = model.forecast(table, horizon=3)
+    i = fc.series.index("insurance")
+    assert fc.classes[i] == "category/fixed"
+    np.testing.assert_allclose(fc.point[i], 134.50)
+    steady = model.forecast(_table(30), horizon=3)
+    j = steady.series.index("insurance")
+    width = lambda fc, k: np.subtract(*fc.interval(95)[::-1])[k] / fc.point[k]  # noqa: E731
+    assert width(fc, i)[-1] >= width(steady, j)[-1]
 
 
 def test_the_total_is_the_sum_of_its_parts_and_parts_are_not_moved(model):
@@ -131,3 +146,46 @@ def test_unlisted_spending_becomes_its_own_category(model):
     assert "unlisted" in fc.series
     total = fc.series.index("total_expense")
     assert fc.point[total, 0] > 100
+
+
+def test_the_shortest_range_holds_the_level_where_errors_are_an_atom_and_a_tail():
+    from fincast.ml.household_forecast import PROBS, range_quantiles
+
+    rng = np.random.default_rng(3)
+    errors = np.where(rng.random(20_000) < 0.96, 0.0, rng.uniform(0.2, 1.2, 20_000))
+    table = np.quantile(errors, PROBS)[None, :]
+    c_lo, c_hi = range_quantiles(table, 95.0)
+    s_lo, s_hi = range_quantiles(table, 95.0, shortest=True)
+    assert s_hi[0] - s_lo[0] < 0.5 * (c_hi[0] - c_lo[0])
+    inside = ((errors >= s_lo[0]) & (errors <= s_hi[0])).mean()
+    assert inside >= 0.949, inside
+    # symmetric errors: the shortest range is as wide as the central one
+    normal = np.quantile(rng.normal(size=20_000), PROBS)[None, :]
+    central = np.subtract(*range_quantiles(normal, 95.0)[::-1])
+    narrowest = np.subtract(*range_quantiles(normal, 95.0, shortest=True)[::-1])
+    assert 0.97 * central[0] <= narrowest[0] <= central[0]
+
+
+def test_intermittent_spending_is_served_as_what_to_expect_and_the_total_adds_the_means(model):
+    from fincast.benchmarks.served import smape
+
+    served, expected, truth = [], [], []
+    for table in synthetic_tables(30, 30, seed=99):
+        for end in (8, 14, 20):
+            hist = table.iloc[:end].drop(columns=["savings"])
+            cats = [c for c in hist.columns if c not in ("year_month", "total_income")]
+            cats = [c for c in cats if c != "total_expense" and hist[c].abs().sum() > 0]
+            hist = hist[["year_month", "total_income", *cats, "total_expense"]]
+            fc = model.forecast(hist, horizon=1)
+            total = fc.series.index("total_expense")
+            parts = [k for k, c in enumerate(fc.classes) if c.startswith("category/")]
+            np.testing.assert_allclose(fc.point[parts, 0].sum(), fc.point[total, 0])
+            assert fc.likely[total, 0] == fc.point[total, 0]
+            for k in parts:
+                if fc.classes[k] == "category/intermittent":
+                    served.append(fc.likely[k, 0])
+                    expected.append(fc.point[k, 0])
+                    truth.append(table[fc.series[k]].iloc[end])
+    served_, expected_, truth_ = np.array(served), np.array(expected), np.array(truth)
+    assert len(truth_) > 100
+    assert smape(truth_, served_).mean() < smape(truth_, expected_).mean()

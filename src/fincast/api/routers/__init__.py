@@ -6,12 +6,14 @@ from fastapi import APIRouter
 
 from fincast.api.routers import (
     auth,
+    balances,
     export,
     health,
     imports,
     insights,
     owned,
     predictions,
+    rule_suggestions,
     transactions,
 )
 
@@ -20,7 +22,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     auth.router,
     owned.accounts,
+    balances.router,
     owned.categories,
+    rule_suggestions.router,  # before owned.rules: /api/rules/suggestions is no rule id
     owned.rules,
     transactions.router,
     imports.router,

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, UploadFile, status
 
 from fincast.api.deps import CurrentUser, EngineDep, IdPath, Limit, Offset, SessionDep, SettingsDep
+from fincast.api.limits import WorkLimiterDep
 from fincast.api.problems import responses
 from fincast.api.schemas.common import MAX_INT
 from fincast.api.schemas.ledger import (
@@ -24,7 +25,7 @@ router = APIRouter(prefix="/api/imports", tags=["imports"], responses=responses(
     "",
     response_model=ImportResultPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(400, 404, 409, 413),
+    responses=responses(400, 404, 409, 413, 429),
 )
 def upload_import(
     file: Annotated[UploadFile, File(description="The bank export (CSV, OFX, QIF, CAMT, MT940).")],
@@ -33,11 +34,13 @@ def upload_import(
     session: SessionDep,
     settings: SettingsDep,
     user: CurrentUser,
+    limiter: WorkLimiterDep,
     format: Annotated[
         str, Form(pattern=r"^[a-z0-9_]{1,16}$", description="File format, or 'auto'.")
     ] = "auto",
 ) -> ImportResultPublic:
     """Import one bank file into one of the user's accounts; re-imports add nothing."""
+    limiter.before("import", user.id)
     result = service.import_upload(
         engine,
         session,

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from fincast.api.deps import CurrentUser, EngineDep
+from fincast.api.deps import CurrentUser, EngineDep, SessionDep
+from fincast.api.encoding import cached_json, dumps
 from fincast.api.problems import responses
 from fincast.services import insights as service
 
 router = APIRouter(prefix="/api/insights", tags=["insights"], responses=responses(401))
+
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified: the `If-None-Match` ETag is still current."}
+}
 
 
 class MonthlyOverview(BaseModel):
@@ -22,7 +27,16 @@ class MonthlyOverview(BaseModel):
     partial_month: str | None
 
 
-@router.get("/monthly", response_model=MonthlyOverview)
-def monthly(engine: EngineDep, user: CurrentUser) -> Any:
-    """Income, spending per category, total spending and savings for each complete month."""
-    return service.monthly_overview(engine, user.id)
+@router.get("/monthly", response_model=MonthlyOverview, responses=NOT_MODIFIED)
+def monthly(request: Request, engine: EngineDep, session: SessionDep, user: CurrentUser) -> Any:
+    """Income, spending per category, total spending and savings for each complete month.
+
+    The answer carries an ``ETag``; send it back as ``If-None-Match`` to get a 304 while
+    the ledger has not changed.
+    """
+    version = service.monthly_version(session, user.id)
+    return cached_json(
+        request,
+        f'"{version}"',
+        lambda: dumps(service.monthly_overview(engine, user.id, version=version)),
+    )

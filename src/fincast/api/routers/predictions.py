@@ -1,7 +1,10 @@
 """Forecast endpoints: train, predict expense / categories / savings, model info.
 
 Predictions run on the user's stored ledger, or on ``monthly_data`` sent in the body. Routes
-are sync so the CPU work runs in the threadpool, not on the event loop.
+are sync so the CPU work runs in the threadpool, not on the event loop. Bodies are read up to
+:data:`~fincast.api.limits.MAX_JSON_BODY_BYTES` (413 beyond); each user has a budget of
+trainings and of predictions on sent data (429 with Retry-After beyond), since those are the
+requests whose work no cache absorbs.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Path
 
 from fincast.api.deps import CurrentUser, EngineDep, SessionDep, SettingsDep
+from fincast.api.limits import BoundedJsonRoute, WorkLimiterDep
 from fincast.api.problems import responses
 from fincast.api.schemas.forecasts import (
     CategoriesPrediction,
@@ -20,14 +24,26 @@ from fincast.api.schemas.forecasts import (
     ForecastRequest,
     HouseholdForecastPublic,
     ModelPublic,
+    PredictRequest,
     SavingsPrediction,
     SavingsPredictRequest,
     TrainRequest,
     TrainResult,
 )
 from fincast.services.forecasting import predictions, training
+from fincast.services.ratelimit import WorkRateLimiter
 
-router = APIRouter(prefix="/api", tags=["predictions"], responses=responses(401, 422))
+router = APIRouter(
+    prefix="/api",
+    tags=["predictions"],
+    responses=responses(401, 413, 422, 429),
+    route_class=BoundedJsonRoute,
+)
+
+
+def _count_inline(limiter: WorkRateLimiter, user_id: int, body: PredictRequest) -> None:
+    if body.monthly_data is not None:
+        limiter.before("predict", user_id)
 
 
 @router.post("/train", response_model=TrainResult)
@@ -36,10 +52,17 @@ def train(
     session: SessionDep,
     settings: SettingsDep,
     user: CurrentUser,
+    limiter: WorkLimiterDep,
     body: Annotated[TrainRequest | None, Body()] = None,
 ) -> Any:
-    """Train (or refresh) the user's models on their stored data; returns ids and metrics."""
+    """Prepare the user's forecasts for their current data from the shared household model.
+
+    Nothing is fitted per user: the answer names the shared model file, the data version and
+    how the ranges did on the user's own past months (``retrained`` is false when training
+    already ran for this data and model).
+    """
     body = body or TrainRequest()
+    limiter.before("train", user.id)
     return training.train(
         engine,
         session,
@@ -55,10 +78,12 @@ def predict_expense(
     session: SessionDep,
     settings: SettingsDep,
     user: CurrentUser,
+    limiter: WorkLimiterDep,
     body: Annotated[ExpensePredictRequest | None, Body()] = None,
 ) -> Any:
     """Next month's total expense with a confidence interval."""
     body = body or ExpensePredictRequest()
+    _count_inline(limiter, user.id, body)
     return predictions.predict(
         engine,
         session,
@@ -76,10 +101,12 @@ def predict_categories(
     session: SessionDep,
     settings: SettingsDep,
     user: CurrentUser,
+    limiter: WorkLimiterDep,
     body: Annotated[CategoriesPredictRequest | None, Body()] = None,
 ) -> Any:
     """Per-category forecasts, overspending risks and budget recommendations."""
     body = body or CategoriesPredictRequest()
+    _count_inline(limiter, user.id, body)
     params = {
         "threshold": body.risk_threshold,
         "total_budget": body.total_budget,
@@ -102,10 +129,12 @@ def predict_savings(
     session: SessionDep,
     settings: SettingsDep,
     user: CurrentUser,
+    limiter: WorkLimiterDep,
     body: Annotated[SavingsPredictRequest | None, Body()] = None,
 ) -> Any:
     """Savings trajectory (default 3, 6 and 12 months) and financial health."""
     body = body or SavingsPredictRequest()
+    _count_inline(limiter, user.id, body)
     return predictions.predict(
         engine,
         session,
@@ -123,6 +152,7 @@ def forecast(
     session: SessionDep,
     settings: SettingsDep,
     user: CurrentUser,
+    limiter: WorkLimiterDep,
     body: Annotated[ForecastRequest | None, Body()] = None,
 ) -> Any:
     """Every series (income, each category, total expense, savings) for 1-12 months ahead.
@@ -131,6 +161,7 @@ def forecast(
     calibration of its 95 % range, and warns when the data are stale or short.
     """
     body = body or ForecastRequest()
+    _count_inline(limiter, user.id, body)
     return predictions.predict(
         engine,
         session,
@@ -145,8 +176,16 @@ def forecast(
 @router.get("/models/{model_id}", response_model=ModelPublic, responses=responses(404))
 def get_model(
     model_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9._\-]{1,128}$")],
+    engine: EngineDep,
+    session: SessionDep,
     settings: SettingsDep,
     user: CurrentUser,
 ) -> Any:
-    """Metadata of one of the user's trained models."""
-    return training.model_info(user.id, model_id, models_dir=settings.resolved_models_dir)
+    """The model serving the user (``household``).
+
+    The shared file it comes from, the data version, and how its ranges did on the user's
+    own past months.
+    """
+    return training.model_info(
+        engine, session, user.id, model_id, models_dir=settings.resolved_models_dir
+    )

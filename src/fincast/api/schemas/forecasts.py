@@ -123,7 +123,14 @@ class ForecastMonth(BaseModel):
     """One month of one series: the forecast and its range."""
 
     month: str
-    forecast: float
+    forecast: float = Field(
+        description="What to expect: the mean, or for spending that comes in some months "
+        "and not others the amount closest in sMAPE to what such spending does (often "
+        "nothing)."
+    )
+    expected: float = Field(
+        description="The mean; the categories' expected amounts add up to the total."
+    )
     lower: float
     upper: float
     p_any: float | None = Field(default=None, description="Probability of any spending.")
@@ -147,6 +154,28 @@ class HistorySpan(BaseModel):
     last: str
 
 
+class StepRecord(BaseModel):
+    """Outcomes one step ahead scored on the household's own past, and how many were inside."""
+
+    n: int
+    inside: int
+    coverage: float | None
+
+
+class OwnBacktest(BaseModel):
+    """How the ranges did on this household's own past months.
+
+    Rolling origin, nothing after each cutoff seen; per group (total_expense, total_income,
+    category, savings) and step ahead.
+    """
+
+    level: float
+    cutoffs: int
+    first_month: str | None
+    last_month: str | None
+    groups: dict[str, dict[str, StepRecord]]
+
+
 class HouseholdForecastPublic(BaseModel):
     """The household's forecast: every series, with its labels."""
 
@@ -157,6 +186,9 @@ class HouseholdForecastPublic(BaseModel):
     method: str
     warnings: list[str]
     series: list[SeriesForecast]
+    own_backtest: OwnBacktest | None = Field(
+        default=None, description="The same ranges tried on this household's own past months."
+    )
 
 
 class TrainRequest(Schema):

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, AliasChoices, Field, field_validator, model_validator
 
 from fincast.api.schemas.common import (
     Currency,
@@ -228,6 +228,14 @@ class TransactionPublic(PublicSchema):
     description: str | None
     category_id: int | None
     category_source: CategorySource | None
+    suggested_category_id: int | None = Field(
+        default=None, description="The learned categorizer's suggestion, if it had one."
+    )
+    confidence: float | None = Field(
+        default=None,
+        validation_alias=AliasChoices("confidence", "category_confidence"),
+        description="The categorizer's confidence (0-1) in its suggestion.",
+    )
     external_id: str | None
     import_batch_id: int | None
     created_at: Timestamp
@@ -252,6 +260,14 @@ class ImportResultPublic(PublicSchema):
     duplicates: int
     skipped: int
     errors: list[str]
+
+
+class ExportImportPublic(PublicSchema):
+    """What loading a JSON export into the account added, per table."""
+
+    rows: dict[str, int]
+    total: int
+    left_out: list[str] = Field(description="Tables in the export that are never imported.")
 
 
 class ImportBatchPublic(PublicSchema):

@@ -15,6 +15,7 @@ The household model learns across households. It is one shared, read-only model 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fincast.errors import InputError, ModelFileError
+from fincast.errors import InputError
 from fincast.ml.household import (
     CHECK_LEVEL,
     HouseholdForecast,
@@ -43,6 +44,7 @@ STALE_MONTHS = 2
 SHORT_HISTORY = 12
 CALIBRATION_METHOD = "share of held-out households' outcomes inside the 95% range"
 
+log = logging.getLogger(__name__)
 _lock = threading.RLock()  # population_model trains (and forgets) under the same lock
 _loaded: dict[Path, tuple[int, HouseholdForecaster]] = {}
 
@@ -69,6 +71,7 @@ def train_population(
     months: int = POPULATION_MONTHS,
     seed: int = POPULATION_SEED,
     tables: Sequence[pd.DataFrame] | None = None,
+    ledgers: Sequence[pd.DataFrame] = (),
 ) -> dict[str, Any]:
     """Fit the household model on a population and save it as the shared model file.
 
@@ -78,6 +81,7 @@ def train_population(
         months: Months each synthetic household spans.
         seed: Generator seed of the synthetic population.
         tables: Monthly tables to learn from instead of synthetic households.
+        ledgers: Users' own monthly tables, learned from beside the others.
 
     Returns:
         The saved model's metadata.
@@ -86,13 +90,20 @@ def train_population(
     if tables is None:
         tables = synthetic_tables(households, months, seed)
         source = f"{households} synthetic households x {months} months (seed {seed})"
-    model = HouseholdForecaster().fit(tables)
+    if ledgers:
+        source += f" and {len(ledgers)} users' ledgers"
+    model = HouseholdForecaster().fit([*tables, *ledgers])
     meta = save_model_file(
         models_dir,
         POPULATION_MODEL,
         KIND,
         model.to_arrays(),
-        {"trained_on": source, "n_households": model.n_households_, "horizon": model.horizon},
+        {
+            "trained_on": source,
+            "n_households": model.n_households_,
+            "n_ledgers": len(ledgers),
+            "horizon": model.horizon,
+        },
     )
     with _lock:
         _loaded.pop(Path(models_dir), None)
@@ -119,7 +130,13 @@ def versioned_population_model(models_dir: Path) -> tuple[int, HouseholdForecast
         try:
             model = HouseholdForecaster.from_arrays(arrays)
         except InputError as exc:
-            raise ModelFileError(f"model {POPULATION_MODEL!r}: {exc}; retrain it") from exc
+            # Signed by this installation but laid out by another version of fincast (an
+            # upgrade): the model is ours to rebuild, so rebuild it rather than fail.
+            log.warning("household model %s: %s; retraining", POPULATION_MODEL, exc)
+            train_population(folder)
+            stamp = meta_path.stat().st_mtime_ns
+            _, arrays = load_model_file(folder, POPULATION_MODEL, kind=KIND)
+            model = HouseholdForecaster.from_arrays(arrays)
         _loaded[folder] = (stamp, model)
         return stamp, model
 
@@ -169,18 +186,22 @@ def serve(
     Returns:
         ``month`` (the first month forecast), ``history`` (months, first, last), ``level``,
         ``method``, ``warnings`` and ``series``: per series its name, kind, method, the
-        measured ``calibration`` of its 95 % range, and per month the forecast, the range
-        and, for spending, the probability of any spending.
+        measured ``calibration`` of its 95 % range, and per month the forecast (what to
+        expect; for spending that comes in some months and not others, often nothing),
+        the ``expected`` amount (the mean: the categories' expected amounts add up to the
+        total), the range and, for spending, the probability of any spending.
     """
     fc = model.forecast(table, horizon)
     lo, hi = fc.interval(level)
+    likely = np.clip(fc.likely, lo, hi)  # what to expect never lies outside its own range
     series = []
     for i, name in enumerate(fc.series):
         months = []
         for j, month in enumerate(fc.months.strftime("%Y-%m")):
             entry: dict[str, Any] = {
                 "month": month,
-                "forecast": round(float(fc.point[i, j]), 2),
+                "forecast": round(float(likely[i, j]), 2),
+                "expected": round(float(fc.point[i, j]), 2),
                 "lower": round(float(lo[i, j]), 2),
                 "upper": round(float(hi[i, j]), 2),
             }

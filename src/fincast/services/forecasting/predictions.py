@@ -9,6 +9,7 @@ ledger's data version and the household model, so repeated requests recompute no
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from fincast.errors import InputError
 from fincast.ledger.models import Account, Transaction
 from fincast.ml.household import HouseholdForecast, HouseholdForecaster
+from fincast.ml.household_check import own_backtest
 from fincast.ml.household_table import EXPENSE
 from fincast.panel import build_panel, panel_to_monthly_wide, read_monthly_csv
 from fincast.services.forecasting.cache import CACHE
@@ -142,21 +144,24 @@ def predict_categories(
         entry = series_entry(served, name)
         month = entry["months"][0]
         hist = float(df[name].mean()) if name in df else 0.0
+        # The source's "predicted" is the expected amount (budgets and the overspending
+        # rule add amounts up); "likely" is what /api/forecast shows as the forecast.
         forecasts[name] = {
-            "predicted": month["forecast"],
+            "predicted": month["expected"],
+            "likely": month["forecast"],
             "lower": month["lower"],
             "upper": month["upper"],
             "p_any": month["p_any"],
             "historical_average": round(hist, 2),
-            "change_pct": round((month["forecast"] / hist - 1) * 100, 2) if hist else 0.0,
+            "change_pct": round((month["expected"] / hist - 1) * 100, 2) if hist else 0.0,
             "kind": entry["kind"],
             "method": entry["method"],
             "calibration": entry["calibration"],
         }
-        ratio = month["forecast"] / hist if hist else 0.0
+        ratio = month["expected"] / hist if hist else 0.0
         risks[name] = {
             "at_risk": bool(ratio > threshold),
-            "predicted": month["forecast"],
+            "predicted": month["expected"],
             "historical_average": round(hist, 2),
             "ratio": round(ratio, 4),
             "threshold": threshold,
@@ -302,7 +307,16 @@ def predict(
         def load() -> pd.DataFrame:
             return ledger_monthly(engine, user_id)
 
+    load = functools.lru_cache(maxsize=1)(load)  # read the ledger once per call at most
     result: dict[str, Any] = CACHE.get_or_compute(key, lambda: fn(load(), **params, **extra))
+    if kind == "household":
+        # How the ranges did on this household's own past, beside what the model measured
+        # on other households; computed once per data version like the forecast.
+        level = float(params.get("level", 95.0))
+        own = CACHE.get_or_compute(
+            (*key, "own_backtest"), lambda: own_backtest(model, load(), level=level)
+        )
+        result = {**result, "own_backtest": own}
     return result
 
 

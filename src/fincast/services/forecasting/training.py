@@ -1,73 +1,80 @@
-"""Training a user's panel model on their stored ledger, and reading its metadata."""
+"""What "training" means for one user: their forecasts prepared from the shared model.
+
+Every served forecast comes from the shared household model (learned across households,
+:mod:`fincast.services.forecasting.household`); nothing is fitted per user, so no per-user
+model file exists that a prediction would have to find. ``POST /api/train`` prepares the
+user's forecasts for their current data (cached per data version) and reports what they
+rest on: the shared model's file, the data version and how the ranges did on the user's own
+past months. Retraining the shared model across users is ``fincast train-population``.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from fincast.errors import InputError, ModelFileError, NotFoundError
-from fincast.panel import build_panel
-from fincast.services.forecasting.modelfiles import list_models
-from fincast.services.forecasting.predictions import MIN_MONTHS, jsonable
-from fincast.services.forecasting.versions import version_digest
+from fincast.errors import NotFoundError
+from fincast.services.forecasting.cache import CACHE
+from fincast.services.forecasting.household import POPULATION_MODEL, population_info
+from fincast.services.forecasting.predictions import jsonable, predict
+from fincast.services.forecasting.versions import current_version
 
-PANEL_MODEL = "panel"
+#: The one model id a user can ask about: the shared household model, as it serves them.
+HOUSEHOLD_MODEL = "household"
 TRAIN_HORIZON = 12
-_MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
-
-
-def user_models_dir(models_dir: Path, user_id: int) -> Path:
-    """Each user's model files live in a folder of their own, so ids cannot cross users."""
-    return Path(models_dir) / "users" / str(int(user_id))
-
-
-def _public_meta(meta: Mapping[str, Any], model_id: str) -> dict[str, Any]:
-    hidden = {"signature", "payload_sha256"}
-    out = {k: jsonable(v) for k, v in meta.items() if k not in hidden}
-    out["model_id"] = model_id
-    return out
 
 
 def train(
     engine: Engine, session: Session, user_id: int, *, models_dir: Path, force: bool = False
 ) -> dict[str, Any]:
-    """Fit the forecaster on the user's monthly panel and save it as the user's model.
+    """Prepare the user's forecasts (1-12 months) for their current data; report the model.
 
-    Training is skipped (and the saved model reported) when the ledger has not changed
-    since the last training, unless ``force``.
+    ``retrained`` is false when training already ran for this data version and shared
+    model (in this process); ``force`` forgets the user's cached results and recomputes.
     """
-    from fincast.services.forecasting.store import fit_and_save
+    if force:
+        CACHE.discard_user(user_id)
+    model = _household_model(engine, session, user_id, models_dir=models_dir)
+    computed: list[bool] = []
 
-    folder = user_models_dir(models_dir, user_id)
-    version = version_digest(session, user_id)
-    if not force:
-        for meta in list_models(folder):
-            if meta.get("name") == PANEL_MODEL and meta.get("data_version") == version:
-                return {"models": [_public_meta(meta, PANEL_MODEL)], "retrained": False}
-    panel = build_panel(engine, [user_id])
-    months = int(panel["ds"].nunique()) if not panel.empty else 0
-    if months < MIN_MONTHS:
-        raise InputError(
-            f"at least {MIN_MONTHS} complete months of data are needed to train; found {months}"
-        )
-    meta = fit_and_save(
-        panel, TRAIN_HORIZON, folder, PANEL_MODEL, extra_meta={"data_version": version}
-    )
-    return {"models": [_public_meta(meta, PANEL_MODEL)], "retrained": True}
+    def first_time() -> bool:
+        computed.append(True)
+        return True
+
+    key = (user_id, "trained", str(model["data_version"]), str(model["shared_model"]))
+    CACHE.get_or_compute(key, first_time)
+    return {"models": [model], "retrained": bool(computed)}
 
 
-def model_info(user_id: int, model_id: str, *, models_dir: Path) -> dict[str, Any]:
-    """Metadata (span, candidates, backtest metrics) of ``user_id``'s model ``model_id``."""
-    if not _MODEL_ID.match(model_id):
+def model_info(
+    engine: Engine, session: Session, user_id: int, model_id: str, *, models_dir: Path
+) -> dict[str, Any]:
+    """The model ``model_id`` as it serves ``user_id`` (only ``household`` exists)."""
+    if model_id != HOUSEHOLD_MODEL:
         raise NotFoundError(f"model {model_id!r} not found")
-    for meta in list_models(user_models_dir(models_dir, user_id)):
-        if meta.get("name") == model_id:
-            if not meta.get("valid", True):
-                raise ModelFileError(f"model {model_id!r} is unusable: {meta.get('error')}")
-            return _public_meta(meta, model_id)
-    raise NotFoundError(f"model {model_id!r} not found")
+    return _household_model(engine, session, user_id, models_dir=models_dir)
+
+
+def _household_model(
+    engine: Engine, session: Session, user_id: int, *, models_dir: Path
+) -> dict[str, Any]:
+    served = predict(
+        engine,
+        session,
+        user_id,
+        "household",
+        {"horizon": TRAIN_HORIZON, "level": 95.0},
+        models_dir=models_dir,
+    )
+    shared = population_info(models_dir)
+    return {
+        "model_id": HOUSEHOLD_MODEL,
+        "shared_model": {**jsonable(shared), "name": POPULATION_MODEL},
+        "data_version": jsonable(current_version(session, user_id)),
+        "history": served["history"],
+        "months": served["months"],
+        "own_backtest": served["own_backtest"],
+    }

@@ -1,0 +1,166 @@
+"""The learned categorizer as a pure library: fit, calibrate, serialise, layer, evaluate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fincast.errors import InputError, ModelFileError
+from fincast.ml.categorizer import (
+    CORRECTION_WEIGHT,
+    CategorySuggester,
+    GlobalBridge,
+    PayeeMemory,
+    TextCategorizer,
+    payee_keys,
+)
+from fincast.ml.categorizer_eval import evaluate_categorizer, scores, time_split
+from fincast.synth import generate_households
+
+
+@pytest.fixture(scope="module")
+def households() -> tuple[pd.DataFrame, list[str]]:
+    tx = generate_households(4, 18, seed=7).transactions
+    frame = pd.DataFrame(
+        {
+            "payee": tx["payee"].astype(str),
+            "description": tx["description"].astype(str),
+            "amount": tx["amount"].astype(float),
+            "date": pd.to_datetime(tx["date"]),
+            "account": tx["account"].astype(str),
+        }
+    ).reset_index(drop=True)
+    return frame, [str(c) for c in tx["category"]]
+
+
+@pytest.fixture(scope="module")
+def fitted(
+    households: tuple[pd.DataFrame, list[str]],
+) -> tuple[TextCategorizer, pd.DataFrame, list[str]]:
+    frame, labels = households
+    split = time_split(frame)
+    model = TextCategorizer().fit(frame.iloc[split.train], [labels[i] for i in split.train])
+    return model, frame.iloc[split.test], [labels[i] for i in split.test]
+
+
+def test_learns_synthetic_households_and_its_confidence_is_calibrated(fitted) -> None:
+    model, test, truth = fitted
+    proba = model.predict_proba(test)
+    predicted = model.predict(test)
+    right = predicted == np.asarray(truth)
+    assert right.mean() > 0.9
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    conf = model.confidence(proba)
+    assert ((conf >= 0) & (conf <= 1)).all()
+    # Calibrated: the mean confidence is close to the share that is right.
+    assert abs(conf.mean() - right.mean()) < 0.08
+    # and confident answers are right more often than unsure ones
+    assert right[conf >= 0.9].mean() > right[conf < 0.9].mean()
+
+
+def test_round_trips_through_plain_arrays(fitted) -> None:
+    model, test, _ = fitted
+    arrays = model.to_arrays()
+    assert all(np.asarray(a).dtype != object for a in arrays.values())
+    again = TextCategorizer.from_arrays(arrays)
+    np.testing.assert_allclose(again.predict_proba(test), model.predict_proba(test), rtol=1e-5)
+    assert list(again.classes_) == list(model.classes_)
+    # Only the hash buckets the training rows use are stored, not 2**19 columns per class.
+    assert arrays["coef"].shape[1] == arrays["columns"].size < 60_000
+
+
+def test_a_damaged_payload_is_refused(fitted) -> None:
+    model, _, _ = fitted
+    arrays = dict(model.to_arrays())
+    arrays["coef"] = arrays["coef"][:, :-1]
+    with pytest.raises(ModelFileError, match="do not fit"):
+        TextCategorizer.from_arrays(arrays)
+    with pytest.raises(ModelFileError):
+        TextCategorizer.from_arrays(
+            {k: v for k, v in model.to_arrays().items() if k != "idf_values"}
+        )
+
+
+def test_fit_refuses_missing_or_mismatched_labels() -> None:
+    frame = pd.DataFrame({"payee": ["a", "b"]})
+    with pytest.raises(InputError, match="2 rows but 1 labels"):
+        TextCategorizer().fit(frame, ["x"])
+    with pytest.raises(InputError, match="missing"):
+        TextCategorizer().fit(frame, ["x", None])
+
+
+def test_memory_follows_the_latest_label_and_corrections_outrank_others() -> None:
+    keys = ["netflix", "netflix", "netflix", "shop", "cafe", "cafe", "cafe", "deli"]
+    labels = ["movies", "movies", "tv", "a", "dining", "dining", "dining", "food"]
+    weights = [1, 1, 1, 1, 1, 1, 1, CORRECTION_WEIGHT]
+    memory = PayeeMemory.from_history(keys, labels, weights, order=list(range(8)))
+    got, conf = memory.lookup(["netflix", "shop", "cafe", "deli", "unseen"])
+    assert got == ["tv", "a", "dining", "food", None]
+    assert conf == pytest.approx([2 / 3, 2 / 3, 4 / 5, 6 / 7, 0.0])
+    # a hand correction stays the answer even when an import later says otherwise
+    later = PayeeMemory.from_history(
+        ["deli", "deli"], ["food", "other"], [CORRECTION_WEIGHT, 1.0], order=[1, 2]
+    )
+    assert later.lookup(["deli"])[0] == ["food"]
+
+
+def test_suggester_layers_and_unknown_below_the_threshold(fitted) -> None:
+    model, test, _ = fitted
+    keys = payee_keys(test)
+    memory = PayeeMemory.from_history([keys[0]], ["my-label"], [CORRECTION_WEIGHT])
+    suggester = CategorySuggester(memory=memory, user_model=model, threshold=0.5)
+    out = suggester.suggest(test)
+    assert out.labels[0] == "my-label" and out.layer[0] == "memory"
+    # every answer is at or above the threshold; the rest are unknown, never a guess
+    for label, conf, layer in zip(out.labels, out.confidence, out.layer, strict=True):
+        assert (label is None) == (layer == "none")
+        assert label is None or conf >= 0.5
+    nonsense = pd.DataFrame({"payee": ["QQZX VBNM"], "amount": [-3.0]})
+    strict = CategorySuggester(user_model=model, threshold=0.999)
+    assert strict.suggest(nonsense).labels == [None]
+
+
+def test_global_bridge_reads_slugs_as_the_users_labels(fitted) -> None:
+    model, test, truth = fitted
+    identity = {str(slug): f"cat-{slug}" for slug in model.classes_}
+    bridge = GlobalBridge.fit(model, identity=identity)
+    suggester = CategorySuggester(bridge=bridge, threshold=0.0, min_global_support=0.0)
+    out = suggester.suggest(test)
+    mapped = [f"cat-{t}" for t in truth]
+    assert np.mean([a == b for a, b in zip(out.labels, mapped, strict=True)]) > 0.9
+    # a payee spelled like nothing the global model saw gets no answer from it
+    alien = pd.DataFrame({"payee": ["XQJZV WQPK"], "amount": [-12.0]})
+    assert CategorySuggester(bridge=bridge, threshold=0.0).suggest(alien).labels == [None]
+
+
+def test_scores_count_unknown_as_wrong() -> None:
+    s = scores(["a", "a", "b", "b"], ["a", None, "b", "a"])
+    assert s["accuracy"] == 0.5
+    assert s["coverage"] == 0.75
+    assert s["accuracy_covered"] == pytest.approx(0.6667, abs=1e-4)
+    assert s["macro_f1"] == pytest.approx(0.5833, abs=1e-4)  # a: P 1/2 R 1/2; b: P 1 R 1/2
+
+
+def test_time_split_trains_on_the_earliest_rows() -> None:
+    frame = pd.DataFrame({"date": pd.to_datetime(["2024-03-01", "2024-01-01", "2024-02-01"] * 10)})
+    split = time_split(frame)
+    assert frame["date"].iloc[split.train].max() <= frame["date"].iloc[split.test].min()
+    assert split.train.size == 21 and split.test.size == 9
+
+
+def test_evaluation_beats_both_baselines_on_a_household(households) -> None:
+    frame, labels = households
+    # the household's own payees, with the bank's boilerplate around them
+    noisy = frame.assign(
+        payee=[
+            f"CARD PURCHASE {d:%d.%m} {p.upper()} #{i % 97:04d}"
+            for i, (d, p) in enumerate(zip(frame["date"], frame["payee"], strict=True))
+        ]
+    )
+    result = evaluate_categorizer(noisy, labels)
+    ours = result["fincast"]
+    assert set(ours) == {"accuracy", "macro_f1", "coverage", "accuracy_covered"}
+    for baseline in result["baselines"].values():
+        assert ours["accuracy"] > baseline["accuracy"]
+    assert result["rows"]["train"] + result["rows"]["test"] == len(frame)
