@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from fincast.ml.household import HouseholdForecaster
+from fincast.ml.metrics import smape
 from fincast.services.forecasting.household import population_model, synthetic_tables
 from fincast.services.forecasting.predictions import predict_household
 
@@ -66,12 +67,6 @@ def cutoffs(n_months: int, length: int, per_length: int) -> list[int]:
 def winkler(y: np.ndarray, lo: np.ndarray, hi: np.ndarray, alpha: float = 0.05) -> np.ndarray:
     """The interval score of docs/evaluation.md (lower is better)."""
     return (hi - lo) + (2 / alpha) * (lo - y) * (y < lo) + (2 / alpha) * (y - hi) * (y > hi)
-
-
-def smape(y: np.ndarray, f: np.ndarray) -> np.ndarray:
-    """200 |y - f| / (|y| + |f|), 0 where both are 0."""
-    den = np.abs(y) + np.abs(f)
-    return np.where(den > 0, 200 * np.abs(y - f) / np.where(den > 0, den, 1), 0.0)
 
 
 def history_cases(
