@@ -232,10 +232,247 @@ class FincastClient:
         out: dict[str, Any] = self._json("POST", "/api/accounts", json=body)
         return out
 
+    def update_account(self, account_id: int, **fields: Any) -> dict[str, Any]:
+        """Change an account's ``name``, ``type``, ``currency``, opening balance or archive."""
+        return self._update("accounts", account_id, fields)
+
+    def delete_account(self, account_id: int) -> None:
+        """Delete an account and every transaction on it."""
+        self._json("DELETE", f"/api/accounts/{account_id}")
+
+    def balances(self) -> Page:
+        """Each account's balance now and the net worth at the end of every month."""
+        page: Page = self._json("GET", "/api/balances")
+        return page
+
     def categories(self, *, limit: int = 1000) -> Page:
         """The user's categories."""
         page: Page = self._json("GET", "/api/categories", params={"limit": limit})
         return page
+
+    def create_category(
+        self, slug: str, name: str, *, kind: str = "expense", essential: bool = False
+    ) -> dict[str, Any]:
+        """Add a category (``slug`` is its stable machine name)."""
+        body = {"slug": slug, "name": name, "kind": kind, "essential": essential}
+        out: dict[str, Any] = self._json("POST", "/api/categories", json=body)
+        return out
+
+    def update_category(self, category_id: int, **fields: Any) -> dict[str, Any]:
+        """Change a category's ``name``, ``kind`` or ``essential`` flag."""
+        return self._update("categories", category_id, fields)
+
+    def rules(self, *, limit: int = 1000) -> Page:
+        """The user's categorization rules."""
+        page: Page = self._json("GET", "/api/rules", params={"limit": limit})
+        return page
+
+    def create_rule(self, category_id: int, **fields: Any) -> dict[str, Any]:
+        """Add a rule (``payee_contains``, ``pattern``, ``amount_min`` ... -> ``category_id``)."""
+        body = _clean({"category_id": category_id, **fields})
+        out: dict[str, Any] = self._json("POST", "/api/rules", json=body)
+        return out
+
+    def update_rule(self, rule_id: int, **fields: Any) -> dict[str, Any]:
+        """Change some fields of a rule."""
+        return self._update("rules", rule_id, fields)
+
+    def delete_rule(self, rule_id: int) -> None:
+        """Delete a rule (what it categorized stays as it is)."""
+        self._json("DELETE", f"/api/rules/{rule_id}")
+
+    # -- planning: budgets, goals, debts ----------------------------------------------------
+
+    def budgets(self, *, limit: int = 1000) -> Page:
+        """The user's monthly budgets."""
+        page: Page = self._json("GET", "/api/budgets", params={"limit": limit})
+        return page
+
+    def create_budget(
+        self, amount: Decimal | str, *, category_id: int | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """A monthly limit for a category (or for all spending without ``category_id``)."""
+        body = _clean({"amount": amount, "category_id": category_id, **fields})
+        out: dict[str, Any] = self._json("POST", "/api/budgets", json=body)
+        return out
+
+    def update_budget(self, budget_id: int, **fields: Any) -> dict[str, Any]:
+        """Change some fields of a budget."""
+        return self._update("budgets", budget_id, fields)
+
+    def delete_budget(self, budget_id: int) -> None:
+        """Delete a budget."""
+        self._json("DELETE", f"/api/budgets/{budget_id}")
+
+    def goals(self, *, limit: int = 1000) -> Page:
+        """The user's savings goals."""
+        page: Page = self._json("GET", "/api/goals", params={"limit": limit})
+        return page
+
+    def create_goal(
+        self, name: str, target_amount: Decimal | str, target_date: dt.date, **fields: Any
+    ) -> dict[str, Any]:
+        """An amount to have saved by a date (``start_amount`` optional)."""
+        body = _clean(
+            {"name": name, "target_amount": target_amount, "target_date": target_date, **fields}
+        )
+        out: dict[str, Any] = self._json("POST", "/api/goals", json=body)
+        return out
+
+    def update_goal(self, goal_id: int, **fields: Any) -> dict[str, Any]:
+        """Change some fields of a goal."""
+        return self._update("goals", goal_id, fields)
+
+    def delete_goal(self, goal_id: int) -> None:
+        """Delete a goal."""
+        self._json("DELETE", f"/api/goals/{goal_id}")
+
+    def goal_forecast(self, goal_id: int) -> dict[str, Any]:
+        """A goal's chance of being reached by its date, the monthly amount needed, pace date."""
+        out: dict[str, Any] = self._json("GET", f"/api/goals/{goal_id}/forecast")
+        return out
+
+    def disposable_income(self) -> dict[str, Any]:
+        """Next month's income minus essential spending, with its range."""
+        out: dict[str, Any] = self._json("GET", "/api/insights/disposable-income")
+        return out
+
+    def health(self) -> dict[str, Any]:
+        """The financial health score, its eight components and its monthly history."""
+        out: dict[str, Any] = self._json("GET", "/api/insights/health")
+        return out
+
+    def investment_readiness(self) -> dict[str, Any]:
+        """Not ready, building or ready to invest, with the reasons."""
+        out: dict[str, Any] = self._json("GET", "/api/insights/investment-readiness")
+        return out
+
+    def overspending(self, *, threshold: float = 1.2) -> dict[str, Any]:
+        """Next month per category: the rule's flag and the probabilities of going over."""
+        out: dict[str, Any] = self._json(
+            "GET", "/api/insights/overspending", params={"threshold": threshold}
+        )
+        return out
+
+    def budget_plan(
+        self, *, total_budget: Decimal | float | None = None, safety_margin: float = 0.0
+    ) -> dict[str, Any]:
+        """Next month's recommended budget, each line with its reason, savings last."""
+        # As decimal strings: a float's binary tail would break the API's decimal places.
+        total = None if total_budget is None else str(total_budget)
+        body = _clean({"total_budget": total, "safety_margin": str(safety_margin)})
+        out: dict[str, Any] = self._json("POST", "/api/insights/budget", json=body)
+        return out
+
+    def alerts(self) -> dict[str, Any]:
+        """Each budget this month: spent so far, projected month end, 80/90/100 % reached."""
+        out: dict[str, Any] = self._json("GET", "/api/alerts")
+        return out
+
+    # -- detections: recurring series, anomalies, rule suggestions ----------------------
+
+    def recurring(self, *, status: str | None = None, limit: int = 100) -> Page:
+        """Detected subscriptions and bills (``status``: new, confirmed or dismissed)."""
+        params = _clean({"status": status, "limit": limit})
+        out: Page = self._json("GET", "/api/recurring", params=params)
+        return out
+
+    def review_recurring(self, series_id: int, status: str) -> dict[str, Any]:
+        """Confirm or dismiss a recurring series (``new`` undoes either)."""
+        out: dict[str, Any] = self._json(
+            "PATCH", f"/api/recurring/{series_id}", json={"status": status}
+        )
+        return out
+
+    def anomalies(
+        self, *, status: str | None = None, kind: str | None = None, limit: int = 100
+    ) -> Page:
+        """Anomaly flags with their reasons, newest first."""
+        params = _clean({"status": status, "kind": kind, "limit": limit})
+        out: Page = self._json("GET", "/api/anomalies", params=params)
+        return out
+
+    def review_anomaly(self, anomaly_id: int, status: str) -> dict[str, Any]:
+        """Confirm or dismiss an anomaly flag (``new`` undoes either)."""
+        out: dict[str, Any] = self._json(
+            "PATCH", f"/api/anomalies/{anomaly_id}", json={"status": status}
+        )
+        return out
+
+    def rule_suggestions(self) -> Page:
+        """Rules offered after repeated corrections of one payee."""
+        out: Page = self._json("GET", "/api/rules/suggestions")
+        return out
+
+    def accept_rule_suggestion(self, payee_contains: str, category_id: int) -> dict[str, Any]:
+        """Create the offered rule; the API re-categorizes the matching transactions."""
+        body = {"payee_contains": payee_contains, "category_id": category_id}
+        out: dict[str, Any] = self._json("POST", "/api/rules/suggestions/accept", json=body)
+        return out
+
+    def debts(self, *, limit: int = 1000) -> Page:
+        """The user's debts."""
+        page: Page = self._json("GET", "/api/debts", params={"limit": limit})
+        return page
+
+    def create_debt(
+        self,
+        name: str,
+        balance: Decimal | str,
+        apr: Decimal | str,
+        minimum_payment: Decimal | str,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """A debt: balance, APR in percent, minimum monthly payment."""
+        body = _clean(
+            {
+                "name": name,
+                "balance": balance,
+                "apr": apr,
+                "minimum_payment": minimum_payment,
+                **fields,
+            }
+        )
+        out: dict[str, Any] = self._json("POST", "/api/debts", json=body)
+        return out
+
+    def update_debt(self, debt_id: int, **fields: Any) -> dict[str, Any]:
+        """Change some fields of a debt."""
+        return self._update("debts", debt_id, fields)
+
+    def delete_debt(self, debt_id: int) -> None:
+        """Delete a debt."""
+        self._json("DELETE", f"/api/debts/{debt_id}")
+
+    def debt_plan(
+        self, *, extra: Decimal | float | None = None, order: list[int] | None = None
+    ) -> dict[str, Any]:
+        """Avalanche, snowball and own order: months, interest, schedule; the surplus split."""
+        params = _clean(
+            {
+                "extra": None if extra is None else str(extra),
+                "order": None if not order else ",".join(str(i) for i in order),
+            }
+        )
+        out: dict[str, Any] = self._json("GET", "/api/debts/plan", params=params)
+        return out
+
+    def peers(self, *, dependents: int | None = None) -> dict[str, Any]:
+        """Per-category targets and a savings rate from peers who save more."""
+        params = _clean({"dependents": dependents})
+        out: dict[str, Any] = self._json("GET", "/api/insights/peers", params=params)
+        return out
+
+    def profile(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Answers for a profile with no history (the second source's 17 fields)."""
+        out: dict[str, Any] = self._json("POST", "/api/insights/profile", json=fields)
+        return out
+
+    def _update(self, plural: str, obj_id: int, fields: dict[str, Any]) -> dict[str, Any]:
+        # None is sent as null: PATCH clears a nullable field that way.
+        body = {k: _plain(v) for k, v in fields.items()}
+        out: dict[str, Any] = self._json("PATCH", f"/api/{plural}/{obj_id}", json=body)
+        return out
 
     def transactions(
         self,
@@ -310,6 +547,11 @@ class FincastClient:
         )
         return out
 
+    def imports(self, *, offset: int = 0, limit: int = 100) -> Page:
+        """Past imports, newest first, with their counts and refusal reasons."""
+        page: Page = self._json("GET", "/api/imports", params={"offset": offset, "limit": limit})
+        return page
+
     def export(self, format: Literal["json", "csv"] = "json") -> dict[str, Any] | bytes:
         """All the user's data: a dict (json) or zip bytes (csv)."""
         response = self._request("GET", "/api/export", params={"format": format})
@@ -333,6 +575,27 @@ class FincastClient:
     def monthly(self) -> dict[str, Any]:
         """Complete months of income, category spending and savings (``data``, ``count``)."""
         out: dict[str, Any] = self._json("GET", "/api/insights/monthly")
+        return out
+
+    def monthly_if_changed(self, etag: str | None) -> tuple[str | None, dict[str, Any] | None]:
+        """(ETag, :meth:`monthly`) or (ETag, None) while ``etag`` is still current.
+
+        The ETag is the ledger's data version: a cheap way to learn whether anything
+        derived from the transactions can have changed.
+        """
+        headers = {"If-None-Match": etag} if etag else {}
+        response = self._request("GET", "/api/insights/monthly", headers=headers)
+        new_etag = response.headers.get("etag")
+        if response.status_code == 304:
+            return new_etag or etag, None
+        out: dict[str, Any] = response.json()
+        return new_etag, out
+
+    def forecast(self, *, horizon: int = 3, level: float = 0.95) -> dict[str, Any]:
+        """Every series of the household ``horizon`` months ahead, ranges at ``level``."""
+        out: dict[str, Any] = self._json(
+            "POST", "/api/forecast", json={"horizon": horizon, "level": level}
+        )
         return out
 
     def predict_expense(

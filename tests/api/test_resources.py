@@ -50,6 +50,58 @@ def test_account_crud_and_conflict(client: ApiClient, alice: LoggedIn) -> None:
     assert client.get(f"/api/accounts/{acc['id']}", headers=h).status_code == 404
 
 
+def test_an_archived_account_keeps_its_history_and_refuses_imports(
+    client: ApiClient, alice: LoggedIn
+) -> None:
+    h = alice.headers
+    acc = _account(client, alice, "Old savings")
+    csv_bytes = b"Date,Description,Amount\n2024-01-05,Green Grocer,-10.00\n"
+    r = client.post(
+        "/api/imports",
+        headers=h,
+        data={"account_id": str(acc)},
+        files={"file": ("a.csv", csv_bytes, "text/csv")},
+    )
+    assert r.status_code == 201, r.text
+    assert client.get(f"/api/accounts/{acc}", headers=h).json()["archived"] is False
+    r = client.patch(f"/api/accounts/{acc}", headers=h, json={"archived": True})
+    assert r.status_code == 200 and r.json()["archived"] is True
+    # the history stays ...
+    txs = client.get("/api/transactions", headers=h, params={"account_id": acc}).json()
+    assert txs["count"] == 1
+    # ... and a new file is refused, naming the account
+    r = client.post(
+        "/api/imports",
+        headers=h,
+        data={"account_id": str(acc)},
+        files={"file": ("b.csv", csv_bytes.replace(b"-10.00", b"-11.00"), "text/csv")},
+    )
+    assert r.status_code == 409, r.text
+    assert "Old savings" in r.json()["detail"] and "archived" in r.json()["detail"]
+    r = client.patch(f"/api/accounts/{acc}", headers=h, json={"archived": False})
+    assert r.json()["archived"] is False
+
+
+def test_balances_run_from_the_opening_balance_month_by_month(
+    client: ApiClient, alice: LoggedIn, bob: LoggedIn
+) -> None:
+    h = alice.headers
+    r = client.post(
+        "/api/accounts", headers=h, json={"name": "Balanced", "opening_balance": "100.00"}
+    )
+    acc = r.json()["id"]
+    for day, amount in (("2024-01-05", "-10.00"), ("2024-01-20", "50.25"), ("2024-03-02", "-0.25")):
+        body = {"account_id": acc, "posted_date": day, "amount": amount, "payee": "x" + day}
+        assert client.post("/api/transactions", headers=h, json=body).status_code == 201
+    mine = {b["account_id"]: b for b in client.get("/api/balances", headers=h).json()["data"]}
+    assert mine[acc]["balance"] == "140.00"
+    assert mine[acc]["months"] == {"2024-01": "140.25", "2024-03": "140.00"}
+    assert mine[acc]["archived"] is False
+    theirs = client.get("/api/balances", headers=bob.headers).json()["data"]
+    assert acc not in {b["account_id"] for b in theirs}
+    assert client.get("/api/balances").status_code == 401
+
+
 def test_transactions_filters_and_pagination(client: ApiClient, alice: LoggedIn) -> None:
     h = alice.headers
     a1, a2 = _account(client, alice, "A1"), _account(client, alice, "A2")

@@ -15,7 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from tests.e2e.conftest import need_browser, settle
+
 pytestmark = pytest.mark.e2e
 
 
@@ -25,17 +26,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _need_browser() -> None:
-    if not CHROMIUM.exists():
-        msg = "Chromium not installed at /usr/bin/chromium (apt-get install -y chromium)"
-        if os.environ.get("FINCAST_TEST_REQUIRE_BROWSER") == "1":
-            pytest.fail(msg, pytrace=False)
-        pytest.skip(msg)
-
-
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory):
-    _need_browser()
+    need_browser()
     data_dir = tmp_path_factory.mktemp("run")
     api_port, dash_port = _free_port(), _free_port()
     env = {
@@ -96,36 +89,35 @@ def test_run_prints_urls_and_the_api_serves_demo_data(running) -> None:
     assert httpx.get(f"{api}/api/transactions", timeout=10).status_code == 401
 
 
-def test_dashboard_signs_in_and_shows_history_and_forecast(running, tmp_path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def test_dashboard_signs_in_to_the_demo_and_shows_history_and_forecast(
+    running, browser, screenshots: Path
+) -> None:
+    """The quick start's dashboard: demo banner, overview charts, the forecast and its range.
+
+    Saves ``demo-overview.png`` and ``demo-forecast.png`` (the README's pictures come from
+    these: ``cp var/screenshots/demo-*.png docs/images/``).
+    """
+    from playwright.sync_api import expect
 
     _api, dash, _ = running
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
+    page = browser.new_page(viewport={"width": 1366, "height": 1000})
+    try:
+        page.goto(dash, wait_until="domcontentloaded")
+        expect(page.get_by_text("Demo account")).to_be_visible(timeout=90_000)
+        expect(page.get_by_text("demo@fincast.local").first).to_be_visible()
+        expect(page.get_by_text("Income, spending and savings per month")).to_be_visible(
+            timeout=60_000
         )
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(dash, wait_until="domcontentloaded")
-            expect(page.get_by_text("signed in as demo@fincast.local")).to_be_visible(
-                timeout=90_000
-            )
-            expect(page.get_by_text("Income, spending and savings per month")).to_be_visible(
-                timeout=60_000
-            )
-            page.get_by_role("tab", name="Forecast").click()
-            expect(page.get_by_text("Next month's spending")).to_be_visible(timeout=120_000)
-            expect(page.get_by_text("% range:")).to_be_visible(timeout=60_000)
-            expect(page.get_by_text("Savings trajectory")).to_be_visible(timeout=120_000)
-            page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
-            page.get_by_role("tab", name="Transactions").click()
-            expect(page.get_by_text("transactions match")).to_be_visible(timeout=60_000)
-        finally:
-            browser.close()
+        expect(page.get_by_text("Deploy", exact=True)).to_have_count(0)
+        settle(page)
+        page.screenshot(path=str(screenshots / "demo-overview.png"))
+        page.get_by_role("link", name="Forecast", exact=True).click()
+        expect(page.get_by_text("95% range:")).to_be_visible(timeout=120_000)
+        chart = page.locator(".js-plotly-plot").first
+        expect(chart.get_by_text("95% range", exact=True)).to_be_visible(timeout=60_000)
+        settle(page)
+        page.screenshot(path=str(screenshots / "demo-forecast.png"))
+        page.get_by_role("link", name="Transactions", exact=True).click()
+        expect(page.get_by_text("transactions match")).to_be_visible(timeout=60_000)
+    finally:
+        page.close()

@@ -371,3 +371,182 @@ def test_a_killed_training_leaves_the_previous_model_usable(tmp_path: Path) -> N
     )
     assert done.returncode == 0, done.stderr
     assert {m["name"]: m for m in list_models(models)}["population"]["valid"]
+
+
+_PAIR_WRITER = """
+import os, signal, sys
+from pathlib import Path
+import numpy as np
+from fincast.services.forecasting import modelfiles as mf
+
+folder, point = Path(sys.argv[1]), sys.argv[2]
+real_write, real_keep = mf.write_private_file, mf._keep_current_payload
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+def keep(*args):
+    real_keep(*args)
+    if point == "kept":
+        die()
+
+def write(path, data):
+    real_write(path, data)
+    if point == "payload" and path.suffix == ".npz":
+        die()
+    if point == "meta" and path.name.endswith(".meta.json"):
+        die()
+
+mf._keep_current_payload, mf.write_private_file = keep, write
+mf.save_model_file(folder, "m", "test", {"w": np.full(1000, 2.0)})
+"""
+
+
+@pytest.mark.parametrize(
+    ("point", "expected"), [("kept", 1.0), ("payload", 1.0), ("meta", 2.0), ("none", 2.0)]
+)
+def test_a_model_pair_killed_between_its_files_is_the_old_or_the_new(
+    tmp_path: Path, point: str, expected: float
+) -> None:
+    """kill -9 after each step of replacing a model's payload and metadata.
+
+    Before the kept payload, a kill between the payload's rename and the metadata's left the
+    new payload beside the old metadata: neither model loaded ("payload hash mismatch").
+    """
+    import numpy as np
+
+    from fincast.errors import ModelFileError
+    from fincast.services.forecasting.modelfiles import (
+        list_models,
+        load_model_file,
+        save_model_file,
+    )
+
+    save_model_file(tmp_path, "m", "test", {"w": np.full(1000, 1.0)})
+    done = subprocess.run(
+        [sys.executable, "-c", _PAIR_WRITER, str(tmp_path), point],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == (0 if point == "none" else -signal.SIGKILL), done.stderr
+    _, arrays = load_model_file(tmp_path, "m", "test")
+    assert float(arrays["w"][0]) == expected and arrays["w"].shape == (1000,)
+    assert [(m["name"], m["valid"]) for m in list_models(tmp_path)] == [("m", True)]
+    kept = sorted(tmp_path.glob("m.npz.prev-*"))
+    if point in ("kept", "payload"):
+        # The kept payload is accepted only for its signed hash: a flipped byte is refused.
+        original = kept[0].read_bytes()
+        kept[0].write_bytes(original[:-5] + bytes(b ^ 0xFF for b in original[-5:]))
+        with pytest.raises(ModelFileError, match="hash mismatch"):
+            load_model_file(tmp_path, "m", "test")
+        kept[0].write_bytes(original)
+    # The next write completes and leaves only the pair behind.
+    save_model_file(tmp_path, "m", "test", {"w": np.full(1000, 3.0)})
+    assert float(load_model_file(tmp_path, "m", "test")[1]["w"][0]) == 3.0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.meta.json", "m.npz"]
+
+
+# -- a training run in the server ------------------------------------------------------------
+
+
+def _group_cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) of every live process in the process group ``pgid``."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # field 5 of stat, the process group
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def test_a_server_killed_while_training_keeps_the_data_and_the_previous_model(
+    db: CrashDatabase, tmp_path: Path
+) -> None:
+    """kill -9 of the server while ``POST /api/train`` retrains the shared model.
+
+    The models folder holds a population model of an older layout (signed by this
+    installation, so the server rebuilds it on first use, inside the request): the kill
+    lands in that training run. Afterwards the database is consistent and holds every
+    acknowledged row, the model file is still a complete, verified pair (the previous one,
+    or the new one if the write had finished), and a restarted server trains and answers.
+    """
+    import numpy as np
+
+    from fincast.services.forecasting.household import KIND, POPULATION_MODEL
+    from fincast.services.forecasting.modelfiles import (
+        list_models,
+        load_model_file,
+        save_model_file,
+    )
+
+    models = tmp_path / "models"
+    save_model_file(models, POPULATION_MODEL, KIND, {"layout_of_another_version": np.zeros(3)})
+    previous = hashlib.sha256((models / f"{POPULATION_MODEL}.npz").read_bytes()).hexdigest()
+    env = db.env(tmp_path, FINCAST_MODELS_DIR=str(models))
+    rows = 400
+    data = write_csv(tmp_path / "history.csv", rows)
+    proc, base = _serve_with(env)
+    try:
+        headers = _login(base)
+        r = httpx.post(
+            f"{base}/api/accounts", headers=headers, json={"name": "Checking", "type": "checking"}
+        )
+        assert r.status_code == 201, r.text
+        assert _upload(base, headers, int(r.json()["id"]), data).status_code == 201
+        failures: list[BaseException] = []
+        answers: list[str] = []
+
+        def train() -> None:
+            try:
+                r = httpx.post(f"{base}/api/train", headers=headers, json={}, timeout=600)
+                answers.append(f"{r.status_code} {r.text[:300]}")
+            except httpx.HTTPError as exc:  # the server dies under it
+                failures.append(exc)
+
+        idle = _group_cpu_seconds(proc.pid)
+        client = threading.Thread(target=train)
+        client.start()
+        # A second of CPU into the request: the household model is being fitted.
+        kill_when(
+            proc,
+            lambda: _group_cpu_seconds(proc.pid) - idle > 1.0,
+            "the training run was under way",
+        )
+        client.join(timeout=60)
+        assert failures, f"the killed server still answered the training run: {answers}"
+    finally:
+        _stop(proc)
+    db.wait_for_no_backend()
+
+    db.check_integrity()
+    assert _counts(db.engine) == (rows, [("history.csv", rows)])
+    listed = {m["name"]: m for m in list_models(models)}
+    assert listed[POPULATION_MODEL]["valid"], listed
+    meta, arrays = load_model_file(models, POPULATION_MODEL, kind=KIND)
+    if meta["payload_sha256"] == previous:
+        assert set(arrays) == {"layout_of_another_version"}  # the previous model, intact
+    with db.engine.begin() as conn:  # nothing holds a lock: another write goes through
+        conn.execute(text("UPDATE users SET display_name = 'after the crash'"))
+
+    proc, base = _serve_with(env)  # a restarted server finishes the training
+    try:
+        headers = _login(base)
+        r = httpx.post(f"{base}/api/train", headers=headers, json={}, timeout=600)
+    finally:
+        _stop(proc)
+    assert r.status_code == 200, r.text
+    assert r.json()["models"][0]["shared_model"]["name"] == POPULATION_MODEL
+    meta, arrays = load_model_file(models, POPULATION_MODEL, kind=KIND)
+    assert meta["payload_sha256"] != previous and "layout_of_another_version" not in arrays
+    # No kept payload and no temporary file is left beside the pair.
+    assert sorted(p.name for p in models.iterdir() if p.is_file()) == [
+        f"{POPULATION_MODEL}.meta.json",
+        f"{POPULATION_MODEL}.npz",
+    ]

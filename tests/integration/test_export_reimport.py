@@ -24,12 +24,15 @@ from fincast.ledger import service as ledger
 from fincast.ledger.models import (
     Account,
     AccountType,
+    AnomalyRecord,
     AuthToken,
     Budget,
     CategorizationRule,
     Category,
     CategorySource,
     Debt,
+    RecurringSeriesRecord,
+    ReviewStatus,
     SavingsGoal,
     TokenKind,
     Transaction,
@@ -144,6 +147,77 @@ def _seed(engine: Engine, email: str = "owner@example.com") -> int:
                     apr=Decimal("0.0000"),
                     minimum_payment=Decimal("10.00"),
                 ),
+                RecurringSeriesRecord(
+                    user_id=user_id,
+                    payee_key="netflix",
+                    cadence="monthly",
+                    status=ReviewStatus.DISMISSED,
+                    payee="NETFLIX.COM",
+                    category_id=own_id,
+                    account_id=checking_id,
+                    amount=Decimal("-15.99"),
+                    expected_amount=Decimal("-17.99"),
+                    amount_varies=True,
+                    first_date=dt.date(2023, 1, 3),
+                    last_date=dt.date(2024, 1, 3),
+                    next_date=dt.date(2024, 2, 3),
+                    occurrences=13,
+                    state="active",
+                    missed=["2023-07-03"],
+                    price_changes=[
+                        {"date": "2023-10-03", "old_amount": "-15.99", "new_amount": "-17.99"}
+                    ],
+                    confidence=0.875,
+                    detected_at=T0,
+                ),
+                RecurringSeriesRecord(
+                    user_id=user_id,
+                    payee_key="gym",
+                    cadence="weekly",
+                    status=ReviewStatus.CONFIRMED,
+                    payee="Gym",
+                    category_id=None,
+                    account_id=None,
+                    amount=Decimal("-9.00"),
+                    expected_amount=Decimal("-9.00"),
+                    first_date=dt.date(2023, 11, 1),
+                    last_date=dt.date(2024, 1, 3),
+                    next_date=dt.date(2024, 1, 10),
+                    occurrences=10,
+                    state="lapsed",
+                    confidence=0.5,
+                ),
+                AnomalyRecord(
+                    user_id=user_id,
+                    kind="transaction",
+                    subject=first.fingerprint,
+                    status=ReviewStatus.DISMISSED,
+                    detector="robust_z",
+                    transaction_id=first.id,
+                    category_id=own_id,
+                    posted_date=first.posted_date,
+                    month="2024-01",
+                    amount=Decimal("-3.50"),
+                    payee="COFFEE SHOP",
+                    score=7.25,
+                    reason="3.50 is 7.3 MADs above your usual climbing spend",
+                    detected_at=T0,
+                ),
+                AnomalyRecord(
+                    user_id=user_id,
+                    kind="category_spike",
+                    subject=f"{own_id}:2024-01",
+                    status=ReviewStatus.CONFIRMED,
+                    detector="seasonal",
+                    transaction_id=None,
+                    category_id=None,
+                    posted_date=dt.date(2024, 1, 31),
+                    month="2024-01",
+                    amount=None,
+                    payee=None,
+                    score=3.5,
+                    reason="January spend is twice the usual",
+                ),
                 AuthToken(
                     user_id=user_id,
                     kind=TokenKind.PERSONAL,
@@ -184,8 +258,12 @@ def _normalized(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
             continue
         refs = _refs(model)
         rows = []
+        fingerprint = {t["id"]: t["fingerprint"] for t in doc["transactions"]}
         for row in doc[name]:
             r = {k: v for k, v in row.items() if k not in ("id", "user_id", "fingerprint")}
+            tx = r.get("transaction_id")
+            if name == "anomalies" and tx is not None and r["subject"] == fingerprint[tx]:
+                r["subject"] = "fingerprint of its transaction"
             for col, target in refs.items():
                 if r.get(col) is not None:
                     r[col] = position[target][r[col]]
@@ -216,6 +294,8 @@ def test_an_export_round_trips_into_a_fresh_installation(engine: Engine, fresh: 
     assert all(before[name] for name, _, _ in TABLES), "every table has rows to carry"
     assert any(t["category_source"] == "user" for t in before["transactions"])
     assert any("\u202e" in (t["payee_raw"] or "") for t in before["transactions"])
+    assert {r["status"] for r in before["recurring_series"]} == {"dismissed", "confirmed"}
+    assert {r["status"] for r in before["anomalies"]} == {"dismissed", "confirmed"}
     target = _new_user(fresh)
     result = import_json(fresh, target, before)
     after = _export(fresh, target)
@@ -225,6 +305,21 @@ def test_an_export_round_trips_into_a_fresh_installation(engine: Engine, fresh: 
     assert "manual-1" in {t["fingerprint"] for t in after["transactions"]}  # not fincast's: kept
     assert result.left_out == ["api_tokens"]
     assert result.rows == {name: len(before[name]) for name, _, _ in TABLES if name != "api_tokens"}
+    # Field by field for the reviewed detections (the normalized comparison covers them too).
+    series = {r["payee_key"]: r for r in after["recurring_series"]}
+    assert series["netflix"]["status"] == "dismissed"
+    assert series["netflix"]["missed"] == ["2023-07-03"]
+    assert series["netflix"]["price_changes"] == [
+        {"date": "2023-10-03", "old_amount": "-15.99", "new_amount": "-17.99"}
+    ]
+    assert Decimal(series["netflix"]["expected_amount"]) == Decimal("-17.99")
+    assert series["netflix"]["amount_varies"] is True and series["netflix"]["confidence"] == 0.875
+    assert dt.datetime.fromisoformat(series["netflix"]["detected_at"]) == T0
+    assert series["gym"]["status"] == "confirmed" and series["gym"]["account_id"] is None
+    flag = next(r for r in after["anomalies"] if r["kind"] == "transaction")
+    flagged = next(t for t in after["transactions"] if t["id"] == flag["transaction_id"])
+    assert flag["status"] == "dismissed" and flag["subject"] == flagged["fingerprint"]
+    assert flagged["category_source"] == "user" and flag["score"] == 7.25
 
 
 def test_the_reimported_ledger_works_like_the_original(engine: Engine, fresh: Engine) -> None:

@@ -181,3 +181,58 @@ def test_re_applying_rules_matches_before_it_takes_the_write_lock(
     finally:
         other.dispose()
     assert written == [1]
+
+
+def test_learned_categories_are_computed_before_the_write_transaction(
+    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The model (about 7 s per 100k rows) runs on the parsed rows, not under the write lock."""
+    from fincast.ml.categorizer import CategorySuggester
+
+    engine = sqlite_engine
+    with session_scope(engine) as s:
+        user = ledger.get_or_create_user(s, "learned@example.com")
+        account = ledger.get_or_create_account(s, user.id, "Checking")
+        user_id, account_id = user.id, account.id
+        cats = ledger.category_ids(s, user_id)
+    first = b"Date,Payee,Amount\n" + b"".join(
+        f"2024-01-{1 + i:02d},ZORBLAX TRADING {i},-1{i}.00\n".encode() for i in range(12)
+    )
+    import_file(engine, user_id=user_id, account_id=account_id, data=first, filename="a.csv")
+    with session_scope(engine) as s:
+        for tx in s.scalars(select(Transaction).where(Transaction.user_id == user_id)):
+            tx.category_id, tx.category_source = cats["education"], "user"
+    other = create_engine(engine.url, connect_args={"timeout": 0})
+    real = CategorySuggester.suggest
+    seen: list[tuple[int, int]] = []
+
+    def suggest(self: CategorySuggester, *args: Any, **kwargs: Any) -> Any:
+        # Another writer that does not wait: it fails at once if the import holds the lock.
+        with other.begin() as conn:
+            conn.execute(insert(User).values(email=f"during-model{len(seen)}@example.com"))
+        seen.append((len(args[0]), engine.pool.checkedout()))  # type: ignore[attr-defined]
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(CategorySuggester, "suggest", suggest)
+    second = b"Date,Payee,Amount\n2024-02-03,ZORBLAX TRADING 3,-13.00\n2024-02-04,Other,-2.00\n"
+    try:
+        result = import_file(
+            engine, user_id=user_id, account_id=account_id, data=second, filename="b.csv"
+        )
+    finally:
+        other.dispose()
+    assert result.imported == 2
+    assert seen == [(2, 0)], "the model ran while a connection (the write lock) was held"
+    with session_scope(engine) as s:
+        row = s.execute(
+            select(
+                Transaction.category_id,
+                Transaction.category_source,
+                Transaction.suggested_category_id,
+                Transaction.category_confidence,
+            ).where(Transaction.import_batch_id == result.batch_id, Transaction.amount < -5)
+        ).one()
+        assert s.scalar(select(func.count()).select_from(User)) == 2
+    # The suggestion computed before the transaction is what was stored for the row.
+    assert row[0] == cats["education"] and str(row[1]) in ("model", "CategorySource.MODEL")
+    assert row[2] == cats["education"] and 0.5 <= float(row[3]) <= 1.0

@@ -13,9 +13,11 @@ from fincast.errors import ConflictError, InputError
 from fincast.ingest.mint import MINT_CATEGORY_MAP, read_mint_csv
 from fincast.ledger import service
 from fincast.ledger.loader import load_transactions_frame
-from fincast.ledger.models import Transaction
+from fincast.ledger.models import Transaction, User
 from fincast.panel import build_panel, panel_to_monthly_wide
 from fincast.taxonomy import CATEGORY_BY_SLUG, DEFAULT_CATEGORIES
+
+HOUSEHOLDS = "households.fincast.invalid"
 
 
 def _tx(rows):
@@ -101,6 +103,34 @@ def test_panel_zero_fills_excludes_transfers_and_drops_partial_month(engine) -> 
     assert not any("transfers" in c or "credit_card" in c for c in wide.columns)
     full = build_panel(engine, as_of=dt.date(2024, 4, 15), include_partial=True)
     assert full["ds"].max() == pd.Timestamp("2024-04-01")
+
+
+def test_a_gap_of_empty_months_starts_the_history_again(engine) -> None:
+    """An old file next to this year's: the panel starts after the gap (issue 14)."""
+    rows = [["g1", "Old", "checking", "2016-03-18", "-2680.89", "housing", "Old rent"]]
+    for month in ("2026-07", "2026-08", "2026-09", "2026-10", "2026-11"):
+        rows.append(["g1", "New", "checking", f"{month}-02", "-100.00", "groceries", "Market"])
+    # a short break (five empty months) is still history: months of zero spending
+    rows.append(["g2", "A", "checking", "2025-01-05", "-10.00", "groceries", "Market"])
+    rows.append(["g2", "A", "checking", "2025-07-05", "-20.00", "groceries", "Market"])
+    load_transactions_frame(engine, _tx(rows))
+    with session_scope(engine) as session:
+        ids = {
+            key: session.scalar(select(User.id).where(User.email == f"{key}@{HOUSEHOLDS}"))
+            for key in ("g1", "g2")
+        }
+    panel = build_panel(engine, [ids["g1"], ids["g2"]], as_of=dt.date(2026, 12, 2))
+    g1, g2 = str(ids["g1"]), str(ids["g2"])
+    users = {u: panel[panel["unique_id"] == f"{u}/total_expense"] for u in (g1, g2)}
+    assert users[g1]["ds"].min() == pd.Timestamp("2026-07-01")
+    assert len(users[g1]) == 5
+    assert panel.attrs["history_gaps"][g1] == {
+        "history_from": "2026-07",
+        "left_out": "2016-03 to 2016-03",
+        "empty_months": 123,
+    }
+    assert len(users[g2]) == 7 and users[g2]["y"].tolist() == [10.0] + [0.0] * 5 + [20.0]
+    assert g2 not in panel.attrs["history_gaps"]
 
 
 def test_panel_of_the_real_household_equals_pandas(engine, shared_data) -> None:

@@ -217,17 +217,20 @@ def _records(summary: Any) -> list[dict[str, Any]]:
     return records
 
 
-@benchmark_app.command("overspending")
-def overspending(
-    households: int = typer.Option(40, "--households", min=1, help="Fresh synthetic households."),
-    per_length: int = typer.Option(12, "--cutoffs", min=1, help="Cutoffs per history length."),
+@benchmark_app.command("goals")
+def goals(
+    households: int = typer.Option(20, "--households", min=1, help="Fresh synthetic households."),
+    per_length: int = typer.Option(4, "--cutoffs", min=1, help="Cutoffs per history length."),
     models_dir: Path | None = typer.Option(
         None, "--models-dir", help="Household model to score (default: train a fresh one)."
     ),
+    real: Path | None = typer.Option(
+        None, "--real", help="Also a real household's Mint-style export (time split)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Brier scores and reliability of the overspending probabilities, beside the rule."""
-    from fincast.benchmarks import overspending as bench
+    """Brier scores and reliability of the savings-goal probabilities, beside the base rate."""
+    from fincast.benchmarks import goals as bench
 
     with progress_bar("households", households) as advance:
         result = bench.run(
@@ -236,13 +239,107 @@ def overspending(
             models_dir=models_dir,
             progress=lambda done, total: advance(1),
         )
-    result.pop("rows")
-    summary, table = result.pop("summary"), result.pop("reliability")
+    results = {"synthetic": result}
+    if real is not None:
+        results["real_household"] = bench.real_household(real, models_dir=models_dir)
+    for part in results.values():
+        part.pop("rows")
     if as_json:
-        result["summary"] = summary.reset_index().to_dict(orient="records")
-        result["reliability"] = table.to_dict(orient="records")
+        for part in results.values():
+            part["summary"] = part["summary"].reset_index().to_dict(orient="records")
+            part["reliability"] = part["reliability"].to_dict(orient="records")
+        typer.echo(json.dumps(results, default=str))
+        return
+    for name, part in results.items():
+        typer.echo(f"## {name}\n")
+        typer.echo(bench.to_markdown(part["summary"]))
+        typer.echo("")
+        typer.echo(bench.to_markdown(part["reliability"]))
+        typer.echo("")
+
+
+@benchmark_app.command("overspending")
+def overspending(
+    households: int = typer.Option(40, "--households", min=1, help="Fresh synthetic households."),
+    per_length: int = typer.Option(12, "--cutoffs", min=1, help="Cutoffs per history length."),
+    models_dir: Path | None = typer.Option(
+        None, "--models-dir", help="Household model to score (default: train a fresh one)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    real: Path | None = typer.Option(
+        None, "--real", help="Also a real household's Mint-style export (every cutoff)."
+    ),
+    synthetic: bool = typer.Option(
+        True, "--synthetic/--no-synthetic", help="Score the synthetic households too."
+    ),
+) -> None:
+    """Brier scores and reliability of the overspending probabilities, beside the rule."""
+    from fincast.benchmarks import overspending as bench
+
+    parts: dict[str, dict[str, Any]] = {}
+    if synthetic:
+        with progress_bar("households", households) as advance:
+            parts["synthetic"] = bench.run(
+                households,
+                per_length=per_length,
+                models_dir=models_dir,
+                progress=lambda done, total: advance(1),
+            )
+    if real is not None:
+        parts["real_household"] = bench.real_household(real, models_dir=models_dir)
+    out: dict[str, Any] = {}
+    for name, result in parts.items():
+        result.pop("rows")
+        summary, table = result.pop("summary"), result.pop("reliability")
+        raw = result.pop("reliability_raw")
+        if as_json:
+            result["summary"] = summary.reset_index().to_dict(orient="records")
+            result["reliability"] = table.to_dict(orient="records")
+            result["reliability_raw"] = raw.to_dict(orient="records")
+            out[name] = result
+            continue
+        typer.echo(f"## {name}\n")
+        typer.echo(bench.to_markdown(summary))
+        for title, frame in (("recalibrated (served)", table), ("raw", raw)):
+            typer.echo(f"\nreliability, {title}:\n")
+            typer.echo(bench.to_markdown(frame))
+        typer.echo("")
+    if as_json:
+        # one part alone keeps the earlier shape (the synthetic result at the top level)
+        typer.echo(json.dumps(out["synthetic"] if list(out) == ["synthetic"] else out, default=str))
+
+
+@benchmark_app.command("alerts")
+def alerts(
+    households: int = typer.Option(20, "--households", min=1, help="Fresh synthetic households."),
+    cutoffs: int = typer.Option(6, "--cutoffs", min=1, help="Months scored per household."),
+    models_dir: Path | None = typer.Option(
+        None, "--models-dir", help="Household model to score (default: train a fresh one)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Errors of the budget alerts' month-end projections on days 10 and 20, per method."""
+    from fincast.benchmarks import alerts as bench
+    from fincast.benchmarks import overspending as tables
+
+    result = bench.run(households, cutoffs=cutoffs, models_dir=models_dir)
+    result.pop("rows")
+    summary = result.pop("summary")
+    if as_json:
+        result["summary"] = summary.to_dict(orient="records")
         typer.echo(json.dumps(result, default=str))
         return
-    typer.echo(bench.to_markdown(summary))
-    typer.echo("")
-    typer.echo(bench.to_markdown(table))
+    typer.echo(tables.to_markdown(summary))
+
+
+@benchmark_app.command("dashboard")
+def dashboard(
+    rounds: int = typer.Option(3, "--rounds", min=1, max=20, help="Visits per page."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Time each dashboard page's first paint after a data change, in headless Chromium."""
+    from fincast.benchmarks.dashboard import run, to_markdown
+
+    with progress_bar("dashboard pages", None) as advance:
+        report = run(rounds, progress=lambda _done, _total: advance(1))
+    typer.echo(json.dumps(report) if as_json else to_markdown(report))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from rich.progress import (
@@ -16,6 +17,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from fincast.errors import InputError
 from fincast.services.database import migrated_engine
 
 __all__ = ["migrated_engine", "print_json", "progress_bar"]
@@ -43,3 +45,20 @@ def progress_bar(description: str, total: int | None) -> Iterator[Any]:
 def print_json(obj: Any) -> None:
     """Print ``obj`` as one line of JSON (Decimals and dates as strings)."""
     print(json.dumps(obj, default=str))
+
+
+def parse_decimal(text: str | None, name: str) -> Decimal | None:
+    """An amount given on the command line as ``Decimal`` (None stays None).
+
+    Raises:
+        InputError: naming the option (``name``) when ``text`` is not a finite number.
+    """
+    if text is None:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation as exc:
+        raise InputError(f"{name}: {text!r} is not a number") from exc
+    if not value.is_finite():
+        raise InputError(f"{name}: {text!r} is not a number")
+    return value

@@ -13,9 +13,14 @@ from fincast.cli import (
     backup,
     benchmark,
     categorize,
+    dashboard,
+    debts,
     forecast,
     generate,
     imports,
+    insights,
+    insights_health,  # noqa: F401  (imported: its commands join `insights`)
+    insights_plans,  # noqa: F401  (imported: its commands join `insights`)
     ledger,
     recurring,
     run,
@@ -60,6 +65,9 @@ for _module in (
     recurring,
     anomalies,
     categorize,
+    dashboard,
+    debts,
+    insights,
 ):
     _module.register(app)
 

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from fincast.cli.common import migrated_engine
+from fincast.cli.dashboard import streamlit_command
 from fincast.config import get_settings, private_dir
 from fincast.errors import FincastError
 
@@ -122,24 +123,9 @@ def run(
         _wait_http(f"{api_url}/healthz", procs[0], "API", 60)
         dash_url = f"http://{host}:{dashboard_port}"
         if dashboard:
-            app_path = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
             procs.append(
                 subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "streamlit",
-                        "run",
-                        str(app_path),
-                        "--server.address",
-                        host,
-                        "--server.port",
-                        str(dashboard_port),
-                        "--server.headless",
-                        "true",
-                        "--browser.gatherUsageStats",
-                        "false",
-                    ],
+                    streamlit_command(host, dashboard_port),
                     env=env,
                 )
             )

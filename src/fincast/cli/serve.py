@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 
 import typer
+
+log = logging.getLogger(__name__)
 
 
 def register(app: typer.Typer) -> None:
@@ -32,6 +36,7 @@ def serve(
     if database.migrate_if_behind(engine):
         typer.echo("migrated the database to the newest revision", err=True)
     engine.dispose()
+    warm_categorizer()
     uvicorn.run(
         "fincast.api.app:create_app",
         factory=True,
@@ -54,3 +59,25 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def warm_categorizer() -> threading.Thread:
+    """Prepare the global categorizer in a background thread, so start-up does not wait.
+
+    The first start of an install trains it from synthetic households and saves it as a
+    signed model file (about 13 s); later starts only read that file. Without this, the
+    user's first import would pay for it.
+    """
+
+    def work() -> None:
+        from fincast.errors import FincastError
+        from fincast.services.categorization import global_model
+
+        try:
+            global_model()
+        except FincastError as exc:  # imports still work without it (their own layers)
+            log.warning("categorizer warm-up failed: %s", exc)
+
+    thread = threading.Thread(target=work, name="categorizer-warm-up", daemon=True)
+    thread.start()
+    return thread

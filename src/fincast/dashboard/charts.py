@@ -1,4 +1,8 @@
-"""Plotly figures and tables for the dashboard: pure functions of API answers."""
+"""Plotly figures for the dashboard: pure functions of API answers.
+
+Every category keeps one colour on every chart (:func:`fincast.dashboard.data.colour`) and
+shows its human name; amounts carry the currency symbol on the axis.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,23 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from fincast.dashboard.data import CURRENCY_SYMBOLS, category_label, colour
+
 NON_CATEGORY = {"year_month", "total_income", "total_expense", "savings"}
+HEIGHT = 360
+
+
+def _layout(fig: go.Figure, title: str, currency: str, **extra: Any) -> go.Figure:
+    symbol = CURRENCY_SYMBOLS.get(currency, f"{currency} ").strip()
+    fig.update_layout(
+        title=title,
+        height=HEIGHT,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        legend={"orientation": "h", "y": -0.15},
+        yaxis={"tickprefix": symbol if len(symbol) == 1 else "", "tickformat": ",.0f"},
+        **extra,
+    )
+    return fig
 
 
 def interval(ci: Sequence[Any] | Mapping[str, Any]) -> tuple[float, float]:
@@ -18,141 +38,131 @@ def interval(ci: Sequence[Any] | Mapping[str, Any]) -> tuple[float, float]:
     return float(ci[0]), float(ci[1])
 
 
-def income_vs_expense(monthly: pd.DataFrame) -> go.Figure:
+def income_vs_expense(monthly: pd.DataFrame, currency: str = "USD") -> go.Figure:
     """Monthly income and spending bars with the savings line."""
     fig = go.Figure()
-    fig.add_bar(x=monthly["year_month"], y=monthly["total_income"], name="Income")
-    fig.add_bar(x=monthly["year_month"], y=monthly["total_expense"], name="Spending")
-    fig.add_scatter(
-        x=monthly["year_month"], y=monthly["savings"], name="Saved", mode="lines+markers"
-    )
-    fig.update_layout(
-        barmode="group",
-        title="Income, spending and savings per month",
-        yaxis_title="amount",
-        legend_orientation="h",
-    )
-    return fig
-
-
-def category_stack(monthly: pd.DataFrame) -> go.Figure:
-    """Stacked spending per category and month."""
-    fig = go.Figure()
-    for col in [c for c in monthly.columns if c not in NON_CATEGORY]:
-        fig.add_bar(x=monthly["year_month"], y=monthly[col], name=col)
-    fig.update_layout(barmode="stack", title="Spending by category", legend_orientation="h")
-    return fig
-
-
-def expense_forecast(monthly: pd.DataFrame, prediction: Mapping[str, Any]) -> go.Figure:
-    """Spending history with next month's forecast and its interval as an error bar."""
-    lo, hi = interval(prediction["confidence_interval"])
-    point = float(prediction["predicted_expense"])
-    month = prediction.get("month") or "next month"
-    level = round(100 * float(prediction["confidence_level"]))
-    fig = go.Figure()
-    fig.add_scatter(
-        x=monthly["year_month"], y=monthly["total_expense"], name="Spending", mode="lines+markers"
-    )
-    fig.add_scatter(
-        x=[month],
-        y=[point],
-        name=f"Forecast ({level}% range)",
-        mode="markers",
-        marker={"size": 12, "symbol": "diamond"},
-        error_y={
-            "type": "data",
-            "symmetric": False,
-            "array": [hi - point],
-            "arrayminus": [point - lo],
-        },
-    )
-    fig.update_layout(title="Monthly spending and next month's forecast", legend_orientation="h")
-    return fig
-
-
-def category_table(answer: Mapping[str, Any]) -> pd.DataFrame:
-    """One row per category: forecast, range, usual level, risk flag, recommended budget."""
-    forecasts = answer.get("forecasts") or {}
-    risks = answer.get("risks") or {}
-    budget = (answer.get("budget_recommendations") or {}).get("categories", {})
-    rows = []
-    for cat, f in forecasts.items():
-        risk = risks.get(cat, {})
-        rows.append(
-            {
-                "category": cat,
-                "forecast": round(float(f.get("predicted", 0.0)), 2),
-                "lower": round(float(f.get("lower", 0.0)), 2),
-                "upper": round(float(f.get("upper", 0.0)), 2),
-                "usual": round(float(f.get("historical_average", 0.0)), 2),
-                "at risk": bool(risk.get("at_risk", False)),
-                "recommended budget": round(
-                    float(budget.get(cat, {}).get("recommended_budget", 0.0)), 2
-                ),
-            }
-        )
-    return pd.DataFrame(rows).sort_values("forecast", ascending=False) if rows else pd.DataFrame()
-
-
-def category_forecast_bars(table: pd.DataFrame) -> go.Figure:
-    """Forecast per category with its range, beside the usual level."""
-    fig = go.Figure()
+    x = monthly["year_month"]
+    fig.add_bar(x=x, y=monthly["total_income"], name="Income", marker_color=colour("income"))
     fig.add_bar(
-        x=table["category"],
-        y=table["forecast"],
-        name="Forecast",
-        error_y={
-            "type": "data",
-            "symmetric": False,
-            "array": table["upper"] - table["forecast"],
-            "arrayminus": table["forecast"] - table["lower"],
-        },
-        marker_color=["crimson" if r else "steelblue" for r in table["at risk"]],
+        x=x, y=monthly["total_expense"], name="Spending", marker_color=colour("total_expense")
     )
     fig.add_scatter(
-        x=table["category"],
-        y=table["usual"],
-        name="Usual",
-        mode="markers",
-        marker={"symbol": "line-ew-open", "size": 18},
+        x=x, y=monthly["savings"], name="Saved", mode="lines+markers", line_color=colour("savings")
     )
-    fig.update_layout(
-        title="Next month by category (red: heading for overspending)", legend_orientation="h"
+    return _layout(fig, "Income, spending and savings per month", currency, barmode="group")
+
+
+def category_stack(
+    monthly: pd.DataFrame, names: Mapping[str, str] | None = None, currency: str = "USD"
+) -> go.Figure:
+    """Stacked spending per category and month, biggest category at the bottom."""
+    fig = go.Figure()
+    cols = [c for c in monthly.columns if c not in NON_CATEGORY]
+    cols.sort(key=lambda c: -float(pd.to_numeric(monthly[c], errors="coerce").fillna(0).sum()))
+    for col in cols:
+        fig.add_bar(
+            x=monthly["year_month"],
+            y=monthly[col],
+            name=category_label(col, names),
+            marker_color=colour(col),
+        )
+    return _layout(fig, "Spending by category", currency, barmode="stack")
+
+
+def category_donut(
+    totals: Mapping[str, float], names: Mapping[str, str] | None = None, title: str = ""
+) -> go.Figure:
+    """Share of spending per category."""
+    slugs = [s for s, v in sorted(totals.items(), key=lambda kv: -kv[1]) if v > 0]
+    fig = go.Figure(
+        go.Pie(
+            labels=[category_label(s, names) for s in slugs],
+            values=[totals[s] for s in slugs],
+            marker={"colors": [colour(s) for s in slugs]},
+            hole=0.5,
+            sort=False,
+        )
     )
+    fig.update_layout(title=title, height=HEIGHT, margin={"l": 10, "r": 10, "t": 50, "b": 10})
     return fig
 
 
-def savings_trajectory(answer: Mapping[str, Any]) -> go.Figure:
-    """Cumulative savings now and at each horizon with the interval band."""
-    traj = answer.get("trajectory") or {}
-    points = sorted(
-        (
-            (int(k.split("_")[0]), v)
-            for k, v in traj.items()
-            if k.endswith("_months") and isinstance(v, Mapping)
-        ),
-        key=lambda kv: kv[0],
-    )
-    months = [0] + [m for m, _ in points]
-    current = float(traj.get("current_savings", 0.0))
-    mid = [current] + [float(v["projected_savings"]) for _, v in points]
-    lo = [current] + [float(v["lower"]) for _, v in points]
-    hi = [current] + [float(v["upper"]) for _, v in points]
+def net_worth(series: Mapping[str, float], currency: str = "USD") -> go.Figure:
+    """Net worth at the end of each month."""
+    months = sorted(series)
     fig = go.Figure()
+    fig.add_scatter(
+        x=months,
+        y=[series[m] for m in months],
+        mode="lines+markers",
+        name="Net worth",
+        fill="tozeroy",
+        line_color=colour("savings"),
+    )
+    return _layout(fig, "Net worth over time (all accounts)", currency)
+
+
+def household_forecast(
+    monthly: pd.DataFrame,
+    series: Mapping[str, Any],
+    *,
+    history_column: str,
+    level: float,
+    currency: str = "USD",
+    name: str = "",
+) -> go.Figure:
+    """One series' history, its forecast months and the shaded ``level`` range around them."""
+    months = [m["month"] for m in series["months"]]
+    point = [float(m["forecast"]) for m in series["months"]]
+    lo = [float(m["lower"]) for m in series["months"]]
+    hi = [float(m["upper"]) for m in series["months"]]
+    pct = round(100 * level)
+    line = colour(series["name"])
+    fig = go.Figure()
+    if history_column in monthly.columns and not monthly.empty:
+        fig.add_scatter(
+            x=monthly["year_month"],
+            y=monthly[history_column],
+            name="Actual",
+            mode="lines+markers",
+            line_color=line,
+        )
     fig.add_scatter(
         x=months + months[::-1],
         y=hi + lo[::-1],
         fill="toself",
-        name="range",
+        mode="lines",
+        name=f"{pct}% range",
         line={"width": 0},
-        opacity=0.3,
+        fillcolor="rgba(99, 110, 250, 0.22)",
+        hoverinfo="skip",
     )
-    fig.add_scatter(x=months, y=mid, name="projected", mode="lines+markers")
-    fig.update_layout(
-        title="Cumulative savings ahead",
-        xaxis_title="months from now",
-        yaxis_title="savings",
-        legend_orientation="h",
+    fig.add_scatter(
+        x=months,
+        y=point,
+        name="Forecast",
+        mode="lines+markers",
+        line={"dash": "dash", "color": line},
+        marker={"symbol": "diamond", "size": 9},
     )
-    return fig
+    return _layout(fig, f"{name}: history and forecast", currency)
+
+
+def forecast_table(
+    answer: Mapping[str, Any], names: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """One row per series and month: forecast and range."""
+    out = []
+    for s in answer.get("series") or []:
+        for m in s["months"]:
+            out.append(
+                {
+                    "series": category_label(s["name"], names),
+                    "month": m["month"],
+                    "forecast": float(m["forecast"]),
+                    "lower": float(m["lower"]),
+                    "upper": float(m["upper"]),
+                    "method": s["method"],
+                }
+            )
+    return pd.DataFrame(out)

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -156,6 +157,8 @@ class Account(Base):
     type: Mapped[AccountType] = mapped_column(_enum(AccountType, "account_type"))
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     opening_balance: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
+    # Archived accounts keep their history (balances, panels) but take no new imports.
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[CreatedAt]
 
     user: Mapped[User] = relationship(back_populates="accounts")

@@ -65,13 +65,22 @@ _N_ROW = 2 + _N_AMOUNT + _N_DAY + _ACCOUNT_SLOTS
 _N_FEATURES = _CHAR_FEATURES + _WORD_FEATURES + _N_ROW
 FORMAT = "fincast-categorizer-1"
 
-_CHAR = HashingVectorizer(
-    analyzer="char_wb",
-    ngram_range=(2, 4),
-    n_features=_CHAR_FEATURES,
-    alternate_sign=False,
-    norm=None,
-)
+#: Longest payee character n-gram of a new model (files written before it existed used 4).
+CHAR_MAX_N = 5
+
+
+@lru_cache(maxsize=4)
+def _char_vectorizer(max_n: int) -> HashingVectorizer:
+    """Hashed character 2..max_n-grams within words; shorter n-grams hash alike for any max_n."""
+    return HashingVectorizer(
+        analyzer="char_wb",
+        ngram_range=(2, max_n),
+        n_features=_CHAR_FEATURES,
+        alternate_sign=False,
+        norm=None,
+    )
+
+
 _WORD = HashingVectorizer(
     analyzer="word",
     ngram_range=(1, 2),
@@ -140,11 +149,12 @@ def payee_keys(frame: pd.DataFrame) -> list[str]:
     return [clean[c] for c in codes]
 
 
-def _text_counts(texts: Sequence[tuple[str, str]]) -> sparse.csr_matrix:
+def _text_counts(texts: Sequence[tuple[str, str]], char_max_n: int) -> sparse.csr_matrix:
     """Hashed n-gram counts: characters of the extracted payee, words of all the text."""
     clean = [t[0] for t in texts]
     words = [t[1] for t in texts]
-    return sparse.hstack([_CHAR.transform(clean), _WORD.transform(words)], format="csr")
+    chars = _char_vectorizer(char_max_n).transform(clean)
+    return sparse.hstack([chars, _WORD.transform(words)], format="csr")
 
 
 def _idf(counts: sparse.csr_matrix) -> npt.NDArray[np.float64]:
@@ -200,6 +210,7 @@ class TextCategorizer(ClassifierMixin, BaseEstimator):
             three misses held out); else the confidence is the top probability.
         max_iter: Iterations of the L-BFGS solver.
         random_state: Seed of the calibration split when rows have no dates.
+        char_max_n: Longest character n-gram of the payee (2 to 6).
     """
 
     def __init__(
@@ -209,12 +220,14 @@ class TextCategorizer(ClassifierMixin, BaseEstimator):
         calibrate: bool = True,
         max_iter: int = 300,
         random_state: int = 0,
+        char_max_n: int = CHAR_MAX_N,
     ) -> None:
         self.C = C
         self.row_weight = row_weight
         self.calibrate = calibrate
         self.max_iter = max_iter
         self.random_state = random_state
+        self.char_max_n = char_max_n
 
     def _fit_linear(
         self, X: sparse.csr_matrix, y: npt.NDArray[np.int64], w: npt.NDArray[np.float64]
@@ -258,6 +271,8 @@ class TextCategorizer(ClassifierMixin, BaseEstimator):
             raise InputError("no labeled transactions to learn from")
         if labels.isna().any():
             raise InputError("labels must not be missing")
+        if not 2 <= int(self.char_max_n) <= 6:
+            raise InputError(f"char_max_n must be between 2 and 6, got {self.char_max_n}")
         self.classes_ = np.array(sorted(labels.astype(str).unique()), dtype=str)
         codes = np.searchsorted(self.classes_, labels.astype(str).to_numpy()).astype(np.int64)
         w = (
@@ -266,7 +281,7 @@ class TextCategorizer(ClassifierMixin, BaseEstimator):
             else np.asarray(sample_weight, dtype=float)
         )
         codes_text, texts = _unique_texts(X)
-        counts = _text_counts(texts)[codes_text]
+        counts = _text_counts(texts, self.char_max_n)[codes_text]
         idf = _idf(counts)
         self.n_train_ = len(labels)
         self.idf_columns_ = np.flatnonzero(idf < idf.max()).astype(np.int64)
@@ -319,7 +334,7 @@ class TextCategorizer(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "coef_")
         weights = self._weights
         codes, texts = _unique_texts(X)
-        text = _text_matrix(_text_counts(texts), self._idf)
+        text = _text_matrix(_text_counts(texts, self.char_max_n), self._idf)
         text_w = weights[: _CHAR_FEATURES + _WORD_FEATURES]
         text_scores = np.asarray((text @ text_w).todense())[codes]
         row_scores = np.asarray(
@@ -336,7 +351,7 @@ class TextCategorizer(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "coef_")
         codes, texts = _unique_texts(X)
         clean = [t[0] for t in texts]
-        grams = _CHAR.transform(clean).tocsr()
+        grams = _char_vectorizer(self.char_max_n).transform(clean).tocsr()
         known = np.zeros(_CHAR_FEATURES, dtype=bool)
         known[self.columns_[self.columns_ < _CHAR_FEATURES]] = True
         hits = known[grams.indices] * grams.data
@@ -396,7 +411,8 @@ class TextCategorizer(ClassifierMixin, BaseEstimator):
             state = json.loads(bytes(np.asarray(arrays["state_json"], dtype=np.uint8)))
             if state.get("format") != FORMAT:
                 raise ValueError(f"format {state.get('format')!r}, expected {FORMAT!r}")
-            model = cls(**state["params"])
+            # Files written before char_max_n existed hashed character 2-4-grams.
+            model = cls(**{"char_max_n": 4, **state["params"]})
             model.classes_ = np.array(state["classes"], dtype=str)
             model.calibration_ = np.asarray(state["calibration"], dtype=np.float64)
             if model.calibration_.shape != (3,):
@@ -425,10 +441,15 @@ class TextCategorizer(ClassifierMixin, BaseEstimator):
 def _full_idf(
     n_train: int, columns: npt.NDArray[np.int64], values: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.float64]:
-    """The idf of every text column; columns no training row had get the largest."""
+    """The idf of every text column; zero for columns no training row had.
+
+    An n-gram the model never saw has no weight, so it can say nothing about the class; with
+    a nonzero idf it would still lengthen the row's vector before the unit scaling and so
+    shrink every known n-gram's score towards the class priors (the majority class).
+    """
     if columns.size and (columns.min() < 0 or columns.max() >= _CHAR_FEATURES + _WORD_FEATURES):
         raise ValueError("idf columns out of range")
-    idf = np.full(_CHAR_FEATURES + _WORD_FEATURES, np.log(1.0 + n_train) + 1.0)
+    idf = np.zeros(_CHAR_FEATURES + _WORD_FEATURES)
     idf[columns] = values
     return idf
 

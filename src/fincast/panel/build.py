@@ -17,6 +17,10 @@ TOTAL_EXPENSE = "total_expense"
 SAVINGS = "savings"
 CATEGORY_PREFIX = "cat:"
 UNCATEGORIZED = "uncategorized"
+#: A run of this many months without a single transaction (in any account) is missing data,
+#: not months of zero spending: a user's history starts again after it, so an old file next
+#: to this year's does not pad the panel with years of zeros or drag forecasts back in time.
+GAP_MONTHS = 6
 
 
 def series_uid(user: int | str, series: str) -> str:
@@ -47,9 +51,12 @@ def build_panel(
     Expense of a category is minus the sum of its transactions (refunds reduce it); income is
     the sum of income-kind transactions; transfer-kind transactions (own-account transfers,
     card payments) count nowhere. Uncategorised outflows form the ``uncategorized`` expense
-    series and uncategorised inflows count as income. Months with nothing are 0. The month of
-    ``as_of`` (default: today) is incomplete and left out unless ``include_partial``; the
-    frame's ``attrs["partial_month"]`` names the month left out (None when nothing was).
+    series and uncategorised inflows count as income. Months with nothing are 0, within a
+    user's history: it starts after the last run of :data:`GAP_MONTHS` or more months with
+    no transaction at all (``attrs["history_gaps"]`` names, per user, the months left out).
+    The month of ``as_of`` (default: today) is incomplete and left out unless
+    ``include_partial``; the frame's ``attrs["partial_month"]`` names the month left out
+    (None when nothing was).
     """
     t, c = Transaction.__table__, Category.__table__
     if engine.dialect.name == "sqlite":
@@ -142,7 +149,8 @@ def _aggregate_to_panel(
     span = agg.groupby("user_id")[DS].agg(["min", "max"])
     has_current = bool((span["max"] >= cur).any())
     partial = cur.strftime("%Y-%m") if has_current and not include_partial else None
-    first = span["min"].dt.to_period("M").astype("int64")
+    first, gaps = _history_starts(agg)
+    first = first.reindex(span.index)
     last = span["max"].dt.to_period("M").astype("int64")
     if not include_partial:
         last = np.minimum(last, cur.to_period("M").ordinal - 1)
@@ -156,6 +164,7 @@ def _aggregate_to_panel(
     )
     if grid.empty:
         empty.attrs["partial_month"] = partial
+        empty.attrs["history_gaps"] = gaps
         return empty
     grid[DS] = pd.PeriodIndex.from_ordinals(grid["period"].to_numpy(), freq="M").to_timestamp()
     grid = grid.drop(columns="period")
@@ -186,7 +195,35 @@ def _aggregate_to_panel(
     out[Y] = out[Y].astype(float).round(2) + 0.0
     out = out.sort_values([UID, DS], kind="stable").reset_index(drop=True)
     out.attrs["partial_month"] = partial
+    out.attrs["history_gaps"] = gaps
     return out
+
+
+def _history_starts(agg: pd.DataFrame) -> tuple[pd.Series, dict[str, dict[str, object]]]:
+    """Per user, the month (ordinal) their history starts, and what an old gap left out."""
+    months = (
+        pd.DataFrame({"user_id": agg["user_id"], "p": agg[DS].dt.to_period("M").astype("int64")})
+        .drop_duplicates()
+        .sort_values(["user_id", "p"])
+    )
+    months["empty"] = months.groupby("user_id")["p"].diff().fillna(0) - 1
+    months["starts"] = months["empty"] >= GAP_MONTHS
+    first = months.groupby("user_id")["p"].min()
+    gaps: dict[str, dict[str, object]] = {}
+    restarts = months[months["starts"]].groupby("user_id").last()
+    for user, row in restarts.iterrows():
+        before = months[(months["user_id"] == user) & (months["p"] < row["p"])]
+        first[user] = row["p"]
+        gaps[str(user)] = {
+            "history_from": _month(int(row["p"])),
+            "left_out": f"{_month(int(before['p'].min()))} to {_month(int(before['p'].max()))}",
+            "empty_months": int(row["empty"]),
+        }
+    return first, gaps
+
+
+def _month(ordinal: int) -> str:
+    return pd.Period(ordinal=ordinal, freq="M").strftime("%Y-%m")
 
 
 def panel_to_monthly_wide(panel: pd.DataFrame, user: int | str) -> pd.DataFrame:

@@ -3,8 +3,9 @@
 The model is the pure library :mod:`fincast.ml.categorizer`; this module feeds it the user's
 ledger and writes its answers back:
 
-* :func:`suggest_for_batch` runs on every import (one call from
-  :mod:`fincast.services.imports`): each new transaction gets the model's suggestion and
+* :func:`suggest_rows` runs on every import (from :mod:`fincast.services.imports`, on the
+  parsed rows before the write transaction opens; :func:`store_suggestions` writes its
+  answers in that transaction): each new transaction gets the model's suggestion and
   confidence; where nothing better set a category (no hand-set category, no rule, no
   transfer pairing; the default keyword map counts as weaker) it becomes the category with
   ``category_source = 'model'``. Below the confidence threshold nothing is suggested.
@@ -199,7 +200,8 @@ def global_model(models_dir: Path | None = None) -> TextCategorizer:
 # -- what a user taught -------------------------------------------------------------------
 
 
-def _account_names(conn: Connection, user_id: int) -> dict[int, str]:
+def account_names(conn: Connection, user_id: int) -> dict[int, str]:
+    """Names of ``user_id``'s accounts by id (the model reads the account name)."""
     rows = conn.execute(select(Account.id, Account.name).where(Account.user_id == user_id))
     return {int(i): str(n) for i, n in rows}
 
@@ -266,7 +268,7 @@ def _taught(conn: Connection, user_id: int) -> _Taught:
         repr([(r[0], r[6], r[7], r[4], r[5]) for r in rows]).encode()
     ).hexdigest()[:20]
     return _Taught(
-        frame=_frame(rows, _account_names(conn, user_id)),
+        frame=_frame(rows, account_names(conn, user_id)),
         labels=[str(r[6]) for r in rows],
         weights=weights,
         order=[int(r[0]) for r in rows],
@@ -351,58 +353,63 @@ def user_suggester(
 # -- on import ----------------------------------------------------------------------------
 
 
-def suggest_for_batch(
-    conn: Connection,
-    user_id: int,
-    batch_id: int,
-    suggester: CategorySuggester | None = None,
-    *,
-    models_dir: Path | None = None,
-) -> int:
-    """Suggest categories for the transactions of import ``batch_id``; returns how many got one.
+#: Precomputed suggestions of an import: row key (the fingerprint) -> (category id, confidence).
+Suggested = dict[str, tuple[int, float]]
 
-    A suggestion is stored on every row (``suggested_category_id``, ``category_confidence``);
-    it becomes the category (source ``model``) only where the category is empty or came from
-    the default keyword map, never over a hand-set category, a rule or a transfer pair.
-    ``suggester`` is :func:`user_suggester`'s answer when the caller prepared it before
-    opening the import's transaction (fitting a model inside it would hold the write lock).
+
+def suggest_rows(
+    suggester: CategorySuggester, rows: Sequence[Any], accounts: dict[int, str]
+) -> Suggested:
+    """The model's suggestions for rows not yet written, keyed by the rows' first value.
+
+    ``rows`` hold (key, account_id, posted_date as ISO text, amount as float, payee_raw,
+    description_raw); the import passes its parsed rows with the fingerprint as key, before
+    the write transaction opens, so the model never runs while the write lock is held.
+    Rows below the confidence threshold get no entry.
+    """
+    if not rows:
+        return {}
+    result = suggester.suggest(_frame(rows, accounts))
+    return {
+        str(row[0]): (int(label), round(float(conf), 3))
+        for row, label, conf in zip(rows, result.labels, result.confidence, strict=True)
+        if label is not None
+    }
+
+
+def store_suggestions(conn: Connection, user_id: int, batch_id: int, suggested: Suggested) -> int:
+    """Write precomputed suggestions onto the rows of import ``batch_id``; returns how many.
+
+    A suggestion is stored on every row it exists for (``suggested_category_id``,
+    ``category_confidence``); it becomes the category (source ``model``) only where the
+    category is empty or came from the default keyword map, never over a hand-set category,
+    a rule or a transfer pair (pairing runs first, in the same transaction). Only plain
+    updates run here: the model ran before the transaction (:func:`suggest_rows`).
     """
     t = _TX
-    # Plain values (float amount, text date and source): an import can hold a million rows,
-    # and converting each to Decimal, date and enum would cost more than the model.
+    if not suggested:
+        return 0
     rows = conn.execute(
         select(
-            t.c.id,
-            t.c.account_id,
-            sql_cast(t.c.posted_date, String(10)),
-            sql_cast(t.c.amount, Float),
-            t.c.payee_raw,
-            t.c.description_raw,
-            t.c.category_id,
-            sql_cast(t.c.category_source, String(20)),
+            t.c.id, t.c.fingerprint, t.c.category_id, sql_cast(t.c.category_source, String(20))
         ).where(t.c.user_id == user_id, t.c.import_batch_id == batch_id)
     ).all()
-    if not rows:
-        return 0
-    if suggester is None:
-        suggester = user_suggester(conn, user_id, models_dir=models_dir)
-    frame = _frame(rows, _account_names(conn, user_id))
-    result = suggester.suggest(frame)
     slugs = dict(
         conn.execute(select(Category.id, Category.slug).where(Category.user_id == user_id)).all()
     )
     transfer_ids = {cid for cid, slug in slugs.items() if slug in TRANSFER_SLUGS}
     groups: dict[tuple[int, float, bool], list[int]] = {}
-    for row, label, conf in zip(rows, result.labels, result.confidence, strict=True):
+    for tid, fingerprint, current, source in rows:
+        found = suggested.get(str(fingerprint))
         # A category deleted since the model learned it is no suggestion.
-        if label is None or int(label) not in slugs:
+        if found is None or found[0] not in slugs:
             continue
-        source, current, cid = row[7], row[6], int(label)
+        cid, conf = found
         # The default keyword map is weaker than the model; an agreeing keyword stays put.
         replace = source is None or (
             source == CategorySource.IMPORT.value and current not in transfer_ids and current != cid
         )
-        groups.setdefault((cid, round(float(conf), 3), replace), []).append(int(row[0]))
+        groups.setdefault((cid, conf, replace), []).append(int(tid))
     n = 0
     for (cid, conf, replace), ids in groups.items():
         values: dict[str, Any] = {"suggested_category_id": cid, "category_confidence": conf}
@@ -413,6 +420,40 @@ def suggest_for_batch(
             conn.execute(update(t).where(t.c.id.in_(chunk)).values(**values))
             n += len(chunk)
     return n
+
+
+def suggest_for_batch(
+    conn: Connection,
+    user_id: int,
+    batch_id: int,
+    suggester: CategorySuggester | None = None,
+    *,
+    models_dir: Path | None = None,
+) -> int:
+    """Suggest categories for the stored transactions of import ``batch_id``; returns how many.
+
+    The model runs on ``conn``: for rows already written (a re-run). The import itself uses
+    :func:`suggest_rows` before its write transaction and :func:`store_suggestions` in it.
+    """
+    t = _TX
+    # Plain values (float amount, text date): an import can hold a million rows, and
+    # converting each to Decimal and date would cost more than the model.
+    rows = conn.execute(
+        select(
+            t.c.fingerprint,
+            t.c.account_id,
+            sql_cast(t.c.posted_date, String(10)),
+            sql_cast(t.c.amount, Float),
+            t.c.payee_raw,
+            t.c.description_raw,
+        ).where(t.c.user_id == user_id, t.c.import_batch_id == batch_id)
+    ).all()
+    if not rows:
+        return 0
+    if suggester is None:
+        suggester = user_suggester(conn, user_id, models_dir=models_dir)
+    suggested = suggest_rows(suggester, rows, account_names(conn, user_id))
+    return store_suggestions(conn, user_id, batch_id, suggested)
 
 
 # -- rule suggestions ---------------------------------------------------------------------

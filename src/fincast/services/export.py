@@ -9,10 +9,12 @@ stay numbers.
 
 :func:`import_json` loads what :func:`export_json` wrote: every row and field of accounts,
 categories, rules, import batches, transactions (user corrections, raw texts and
-fingerprints included), budgets, goals and debts, with new ids and the references between
-them carried over; fingerprints, which name their account, are re-keyed to the new account
-so a re-import of the same bank file still adds nothing. Tokens are credentials, not data,
-and are never imported.
+fingerprints included), budgets, goals, debts, recurring series and anomaly flags (with the
+user's review: confirmed or dismissed), with new ids and the references between them
+carried over; fingerprints, which name their account, are re-keyed to the new account so a
+re-import of the same bank file still adds nothing, and a transaction flag's subject (its
+transaction's fingerprint) follows, so a dismissed flag stays dismissed. Tokens are
+credentials, not data, and are never imported.
 """
 
 from __future__ import annotations
@@ -42,12 +44,14 @@ from fincast.ingest.spool import spool
 from fincast.ledger import service as ledger
 from fincast.ledger.models import (
     Account,
+    AnomalyRecord,
     AuthToken,
     Budget,
     CategorizationRule,
     Category,
     Debt,
     ImportBatch,
+    RecurringSeriesRecord,
     SavingsGoal,
     Transaction,
     User,
@@ -67,6 +71,8 @@ TABLES: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
     ("budgets", Budget, ()),
     ("goals", SavingsGoal, ()),
     ("debts", Debt, ()),
+    ("recurring_series", RecurringSeriesRecord, ()),
+    ("anomalies", AnomalyRecord, ()),
     ("api_tokens", AuthToken, ("token_hash",)),
 )
 
@@ -251,11 +257,15 @@ def import_json(engine: Engine, user_id: int, document: Any) -> ImportedExport:
                 "into a fresh account only"
             )
         conn.execute(delete(Category).where(Category.user_id == user_id))
+        fingerprints: dict[int, str] = {}
         for name, model, _ in TABLES:
             if name in NOT_IMPORTED:
                 continue
+            rows = tables[name]
+            if name == "anomalies":
+                rows = _follow_fingerprints(rows, tables["transactions"], fingerprints)
             counts[name] = _load_table(
-                conn, name, model.__table__, tables[name], user_id, new_ids, aware
+                conn, name, model.__table__, rows, user_id, new_ids, aware, fingerprints
             )
         profile = document.get("user") or {}
         if isinstance(profile, Mapping) and profile.get("display_name"):
@@ -276,8 +286,13 @@ def _load_table(
     user_id: int,
     new_ids: dict[str, dict[int, int]],
     aware: bool,
+    new_fingerprints: dict[int, str] | None = None,
 ) -> int:
-    """Insert one exported table's rows with new ids; remember them when others refer here."""
+    """Insert one exported table's rows with new ids; remember them when others refer here.
+
+    For transactions, ``new_fingerprints`` receives each row's re-keyed fingerprint by its
+    exported id.
+    """
     decoders = {c.name: value_decoder(c, aware) for c in table.columns}
     # Columns that point at another imported table, and the table they point at.
     refs: dict[str, str] = {}
@@ -286,8 +301,13 @@ def _load_table(
             target = fk.column.table.name
             if target != "users":
                 refs[column.name] = _EXPORT_NAME.get(target, target)
-    referenced = name in _REFERENCED
+    # Transactions are many: inserted in bulk, their new ids read back by (account,
+    # fingerprint), unique per account. Other referenced tables are inserted row by row.
+    bulk_ids = name == "transactions"
+    referenced = name in _REFERENCED and not bulk_ids
     mapping = new_ids.setdefault(name, {})
+    moved: dict[tuple[int, str], int] = {}
+    fingerprints = new_fingerprints if new_fingerprints is not None else {}
     same_day = Counter((r.get("account_id"), r.get("posted_date"), r.get("amount")) for r in rows)
     batch: list[dict[str, Any]] = []
     for i, row in enumerate(rows):
@@ -314,6 +334,8 @@ def _load_table(
         values["user_id"] = user_id
         if name == "transactions" and "fingerprint" in values:
             values["fingerprint"] = _moved_fingerprint(row, values, same_day)
+            if bulk_ids:
+                moved[(int(values["account_id"]), str(values["fingerprint"]))] = int(row["id"])
         if referenced:
             result = conn.execute(table.insert().values(**values))
             pk = result.inserted_primary_key
@@ -326,7 +348,34 @@ def _load_table(
                 batch = []
     if batch:
         _insert_many(conn, table, batch)
+    if bulk_ids and moved:
+        stored = conn.execute(
+            select(table.c.id, table.c.account_id, table.c.fingerprint).where(
+                table.c.user_id == user_id
+            )
+        )
+        for new_id, account_id, fingerprint in stored:
+            old = moved.get((int(account_id), str(fingerprint)))
+            if old is not None:
+                mapping[old] = int(new_id)
+                fingerprints[old] = str(fingerprint)
     return len(rows)
+
+
+def _follow_fingerprints(
+    anomalies: list[dict[str, Any]],
+    transactions: list[dict[str, Any]],
+    fingerprints: Mapping[int, str],
+) -> list[dict[str, Any]]:
+    """A transaction flag's subject is its transaction's fingerprint: follow the re-keying."""
+    exported = {t["id"]: t.get("fingerprint") for t in transactions}
+    out = []
+    for row in anomalies:
+        tx = row.get("transaction_id")
+        if tx is not None and tx in fingerprints and row.get("subject") == exported.get(tx):
+            row = {**row, "subject": fingerprints[tx]}
+        out.append(row)
+    return out
 
 
 def _moved_fingerprint(

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from fincast.config import get_settings
 from fincast.db.engine import session_scope
-from fincast.errors import EmptyImportError, FincastError
+from fincast.errors import ConflictError, EmptyImportError, FincastError
 from fincast.ingest.builder import RowBuilder
 from fincast.ingest.detect import detect_stream_format
 from fincast.ingest.formats import canonical_format, parse_stream
@@ -121,10 +121,11 @@ def _import(
     # transaction.
     with engine.connect() as conn:
         categorizer = categorization.load_categorizer(conn, file.user_id)
-    # Learned categories (services/categorization.py): the user's model is prepared here,
-    # outside the write transaction, and applied to the batch after transfer pairing.
+    # Learned categories (services/categorization.py): the user's model is prepared and run
+    # outside the write transaction; its answers are stored after transfer pairing.
     with engine.connect() as conn:
         suggester = learned.user_suggester(conn, file.user_id)
+        accounts = learned.account_names(conn, file.user_id)
     report = ParseReport()
     builder = RowBuilder(
         user_id=file.user_id,
@@ -150,13 +151,16 @@ def _import(
             raise EmptyImportError(
                 f"{file.filename}: no transactions in this {file.format.upper()} file"
             )
+        # The model runs here, on the parsed rows, with no connection held (about 7 s per
+        # 100k rows); the write transaction below only stores its answers.
+        suggested = learned.suggest_rows(suggester, _for_model(rows.replay()), accounts)
         with engine.begin() as conn:
             batch_id = batches.start_batch(conn, file)
             n_rows = write_transactions(conn, _in_batch(rows.replay(), batch_id))
             imported = batches.count_batch_transactions(conn, batch_id)
             if imported:
                 categorization.mark_transfers(conn, file.user_id, batch_id)
-                learned.suggest_for_batch(conn, file.user_id, batch_id, suggester)
+                learned.store_suggestions(conn, file.user_id, batch_id, suggested)
             result = ImportResult(
                 file=file.filename,
                 format=file.format,
@@ -181,6 +185,15 @@ def _import(
 _BATCH_COLUMN = TRANSACTION_COLUMNS.index("import_batch_id")
 
 
+def _for_model(rows: Iterable[TransactionRow]) -> list[tuple[Any, ...]]:
+    """The parsed rows as :func:`learned.suggest_rows` reads them, keyed by fingerprint.
+
+    (fingerprint, account_id, posted_date as ISO text, amount as float, payee_raw,
+    description_raw), by the positions of :data:`TRANSACTION_COLUMNS`.
+    """
+    return [(row[12], row[1], row[2].isoformat(), float(row[3]), row[5], row[7]) for row in rows]
+
+
 def _in_batch(rows: Iterable[TransactionRow], batch_id: int) -> Iterator[TransactionRow]:
     """The rows with their import batch set (it exists only once the transaction is open)."""
     i = _BATCH_COLUMN
@@ -200,7 +213,11 @@ def import_upload(
     max_bytes: int,
 ) -> dict[str, Any]:
     """Import an uploaded file into ``user_id``'s account; returns the import result dict."""
-    get_owned(session, Account, user_id, account_id, "account")
+    account = get_owned(session, Account, user_id, account_id, "account")
+    if account.archived:
+        raise ConflictError(
+            f"account {account_id} ({account.name!r}) is archived: unarchive it to import into it"
+        )
     session.close()  # the importer uses its own connection; do not hold a SQLite lock here
     result = import_file(
         engine,

@@ -18,7 +18,7 @@ from fincast.services.forecasting.cache import CACHE
 from fincast.services.forecasting.versions import current_version
 
 # Part of every cache key and ETag: bump it when the answer's shape or rules change.
-_MONTHLY_REVISION = "monthly-1"
+_MONTHLY_REVISION = "monthly-2"
 
 
 def monthly_version(session: Session, user_id: int) -> str:
@@ -51,4 +51,5 @@ def _monthly_overview(engine: Engine, user_id: int) -> dict[str, Any]:
         "data": wide.to_dict(orient="records"),
         "count": len(wide),
         "partial_month": panel.attrs.get("partial_month"),
+        "history_gap": (panel.attrs.get("history_gaps") or {}).get(str(user_id)),
     }

@@ -164,3 +164,42 @@ def test_evaluation_beats_both_baselines_on_a_household(households) -> None:
     for baseline in result["baselines"].values():
         assert ours["accuracy"] > baseline["accuracy"]
     assert result["rows"]["train"] + result["rows"]["test"] == len(frame)
+
+
+def test_unseen_ngrams_do_not_dilute_what_the_model_knows() -> None:
+    frame = pd.DataFrame({"payee": ["netflix", "spotify", "shell", "esso"] * 10})
+    labels = ["media", "media", "fuel", "fuel"] * 10
+    model = TextCategorizer(calibrate=False).fit(frame, labels)
+    known = pd.DataFrame({"payee": ["netflix"]})
+    padded = pd.DataFrame({"payee": ["netflix qqzzxv wwkkjj"]})
+    # The made-up words share no n-gram with the training rows: they cannot change the answer
+    # nor pull it toward the priors (they used to, through the vector's length).
+    np.testing.assert_allclose(model.predict_proba(padded), model.predict_proba(known))
+    assert model.predict(padded)[0] == "media"
+    assert model.predict_proba(known)[0, list(model.classes_).index("media")] > 0.9
+
+
+def test_char_ngram_length_is_a_parameter_and_old_files_keep_four(fitted) -> None:
+    import json
+
+    model, test, _ = fitted
+    assert model.char_max_n == 5
+    arrays = dict(model.to_arrays())
+    state = json.loads(bytes(arrays["state_json"]))
+    del state["params"]["char_max_n"]  # a file written before the parameter existed
+    arrays["state_json"] = np.frombuffer(json.dumps(state).encode(), dtype=np.uint8)
+    assert TextCategorizer.from_arrays(arrays).char_max_n == 4
+    with pytest.raises(InputError, match="char_max_n"):
+        TextCategorizer(char_max_n=9).fit(
+            test, ["a", "b"] * (len(test) // 2) + ["a"] * (len(test) % 2)
+        )
+
+
+def test_evaluation_reports_full_coverage_beside_the_threshold(households) -> None:
+    frame, labels = households
+    result = evaluate_categorizer(frame, labels, threshold=0.999)
+    at_threshold, full = result["fincast"], result["fincast_full_coverage"]
+    assert full["coverage"] == 1.0
+    assert at_threshold["coverage"] < 1.0  # so sure an answer is not always there
+    assert full["accuracy"] >= at_threshold["accuracy"]
+    assert at_threshold["accuracy_covered"] >= full["accuracy"] - 1e-9

@@ -7,11 +7,15 @@ from fastapi import APIRouter
 from fincast.api.routers import (
     auth,
     balances,
+    debt_plan,
     export,
     health,
     imports,
     insights,
+    insights_budget,
+    insights_health,
     owned,
+    peers,
     predictions,
     rule_suggestions,
     transactions,
@@ -30,8 +34,12 @@ ROUTERS: tuple[APIRouter, ...] = (
     imports.router,
     owned.budgets,
     owned.goals,
+    debt_plan.router,  # before owned.debts: /api/debts/plan is no debt id
     owned.debts,
     predictions.router,
     insights.router,
+    insights_budget.router,
+    peers.router,
+    insights_health.router,
     export.router,
 )

@@ -19,12 +19,21 @@ NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
 }
 
 
+class HistoryGap(BaseModel):
+    """Older months left out: they end in a run of months with no transaction at all."""
+
+    history_from: str
+    left_out: str
+    empty_months: int
+
+
 class MonthlyOverview(BaseModel):
     """Complete months of the monthly table (docs/compatibility.md), oldest first."""
 
     data: list[dict[str, Any]]
     count: int
     partial_month: str | None
+    history_gap: HistoryGap | None = None
 
 
 @router.get("/monthly", response_model=MonthlyOverview, responses=NOT_MODIFIED)

@@ -50,6 +50,7 @@ class AccountUpdate(Schema):
     type: AccountType | None = None
     currency: Currency | None = None
     opening_balance: Money | None = None
+    archived: bool | None = None
 
 
 class AccountPublic(PublicSchema):
@@ -60,6 +61,7 @@ class AccountPublic(PublicSchema):
     type: AccountType
     currency: str
     opening_balance: Decimal
+    archived: bool
     created_at: Timestamp
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from fincast.errors import InputError
 from fincast.frames import DS, UID, Y
+from fincast.insights.health import monthly_check
 from fincast.ml.features import SOURCE_FEATURES, source_features
 from fincast.ml.household import HouseholdForecast, HouseholdForecaster
 from fincast.services.forecasting.modelfiles import load_model_file, save_model_file
@@ -251,34 +252,8 @@ class SavingsForecaster(BaseFinancePredictor):
         return fc.probability_above(i, months - 1, amount - start)
 
     def assess_financial_health(self, df: pd.DataFrame) -> dict[str, Any]:
-        """Savings rate, trend and a status with plain recommendations."""
-        data = validate_monthly(df)
-        income = float(data[INCOME].tail(6).mean())
-        expense = float(data[EXPENSE].tail(6).mean())
-        rate = (income - expense) / income if income > 0 else -1.0
-        sav = (data[INCOME] - data[EXPENSE]).to_numpy(dtype=float)
-        trend = float(np.polyfit(np.arange(sav.size), sav, 1)[0]) if sav.size >= 3 else 0.0
-        recs: list[str] = []
-        if rate < 0:
-            status, message = "critical", "Spending exceeds income on average."
-            recs.append("Cut the largest discretionary categories until income covers spending.")
-        elif rate < 0.1:
-            status, message = "needs_attention", "Savings rate is below 10% of income."
-            recs.append("Aim to save at least 10% of income; automate a monthly transfer.")
-        elif rate < 0.2:
-            status, message = "good", "Savings rate is healthy."
-            recs.append("Build an emergency fund of 3-6 months of expenses.")
-        else:
-            status, message = "excellent", "Savings rate is 20% of income or more."
-            recs.append("Consider investing surplus savings beyond the emergency fund.")
-        if trend < 0:
-            recs.append("Monthly savings are trending down; review recent spending increases.")
-        return {
-            "status": status,
-            "message": message,
-            "recommendations": recs,
-            "savings_rate": rate,
-            "average_income": income,
-            "average_expense": expense,
-            "savings_trend_per_month": trend,
-        }
+        """Savings rate over 12 months, trend and a status with plain recommendations.
+
+        Too little data is ``not_enough_data`` (see :func:`fincast.insights.health.monthly_check`).
+        """
+        return monthly_check(validate_monthly(df).drop(columns=[DS]))

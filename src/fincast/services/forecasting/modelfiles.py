@@ -11,16 +11,27 @@ A model named ``NAME`` is two files in the models dir:
 Loading checks the signature, then the payload hash, then the format version, and raises
 ``ModelFileError`` naming what failed before any payload byte is interpreted. Listing checks
 the same (payload hash included) and reports a failing file as invalid with the reason.
-Both files are written 0600 in 0700 folders. Without a configured ``FINCAST_SECRET_KEY``
-the key is a random one kept in ``<data_dir>/secret.key`` (see ``Settings.signing_key``).
+Both files are written 0600 in 0700 folders.
+
+The pair is replaced crash-safely (each file is itself written by one rename): the payload
+the current metadata signs is first kept as ``NAME.npz.prev-<sha>`` (a hard link), then the
+new payload and the new metadata are renamed into place, the metadata last, and the kept
+payload is removed. A reader whose ``NAME.npz`` does not match the signed hash takes the
+kept payload when *its* hash matches, so a kill at any point leaves the previous model
+loadable or the new one complete; a payload matching neither is refused as modified.
+Without a configured ``FINCAST_SECRET_KEY`` the key is a random one kept in
+``<data_dir>/secret.key`` (see ``Settings.signing_key``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import hashlib
 import hmac
 import io
 import json
+import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -83,10 +94,45 @@ def save_model_file(
         **(meta or {}),
     }
     full["signature"] = sign(full)
-    write_private_file(payload_path, payload)
     text = json.dumps(full, indent=2, sort_keys=True, default=str)
-    write_private_file(meta_path, text.encode("utf-8"))
+    _keep_current_payload(directory, name)
+    write_private_file(payload_path, payload)
+    write_private_file(meta_path, text.encode("utf-8"))  # the commit point: renamed last
+    _remove_kept_payloads(directory, name)
     return full
+
+
+def _kept_path(models_dir: Path, name: str, sha256: str) -> Path:
+    return models_dir / f"{name}.npz.prev-{sha256[:32]}"
+
+
+def _keep_current_payload(models_dir: Path, name: str) -> None:
+    """Keep the payload the current metadata signs under a name of its own (its hash)."""
+    try:
+        meta = read_metadata(models_dir, name)
+    except ModelFileError:
+        return  # no valid model yet: nothing to keep
+    sha = str(meta.get("payload_sha256"))
+    kept = _kept_path(models_dir, name, sha)
+    if kept.exists():
+        return  # kept by an earlier write that was killed before its metadata
+    payload_path, _ = _paths(models_dir, name)
+    try:
+        current = payload_path.read_bytes()
+    except OSError:
+        return
+    if hashlib.sha256(current).hexdigest() != sha:
+        return  # not the signed payload: nothing worth keeping
+    try:
+        os.link(payload_path, kept)
+    except OSError:
+        write_private_file(kept, current)  # no hard links here: an atomic copy
+
+
+def _remove_kept_payloads(models_dir: Path, name: str) -> None:
+    for kept in models_dir.glob(f"{glob.escape(name)}.npz.prev-*"):
+        with contextlib.suppress(OSError):
+            kept.unlink()
 
 
 def read_metadata(models_dir: str | Path, name: str) -> dict[str, Any]:
@@ -116,15 +162,19 @@ def read_metadata(models_dir: str | Path, name: str) -> dict[str, Any]:
 def _verified_payload(models_dir: Path, name: str, meta: dict[str, Any]) -> bytes:
     """Read the payload and check it against the signed hash in ``meta``."""
     payload_path, _ = _paths(models_dir, name)
+    signed = str(meta.get("payload_sha256"))
     try:
         payload = payload_path.read_bytes()
     except OSError as exc:
         raise ModelFileError(f"model {name!r}: payload unreadable ({exc})") from exc
-    if not hmac.compare_digest(
-        hashlib.sha256(payload).hexdigest(), str(meta.get("payload_sha256"))
-    ):
-        raise ModelFileError(f"model {name!r}: payload hash mismatch - the file was modified")
-    return payload
+    if hmac.compare_digest(hashlib.sha256(payload).hexdigest(), signed):
+        return payload
+    # A write killed between the new payload and its metadata: the signed payload was kept.
+    with contextlib.suppress(OSError):
+        kept = _kept_path(models_dir, name, signed).read_bytes()
+        if hmac.compare_digest(hashlib.sha256(kept).hexdigest(), signed):
+            return kept
+    raise ModelFileError(f"model {name!r}: payload hash mismatch - the file was modified")
 
 
 def load_model_file(

@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
+from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from fincast.errors import InputError
+from fincast.insights.budget import CategoryNeed, plan_budget
 from fincast.ledger.models import Account, Transaction
 from fincast.ml.household import HouseholdForecast, HouseholdForecaster
 from fincast.ml.household_check import own_backtest
@@ -35,6 +37,7 @@ from fincast.services.forecasting.household import (
     versioned_population_model,
 )
 from fincast.services.forecasting.versions import current_version
+from fincast.taxonomy import CATEGORY_BY_SLUG
 
 MIN_MONTHS = 3
 _TOTALS = ("year_month", "total_income", "total_expense", "savings")
@@ -184,17 +187,37 @@ def predict_categories(
 def budget_split(
     forecasts: Mapping[str, Mapping[str, Any]], total_budget: float, safety_margin: float
 ) -> dict[str, Any]:
-    """Split ``total_budget`` (minus a safety margin) across categories by forecast."""
+    """Split ``total_budget`` (minus a safety margin) across categories, essentials first.
+
+    The compatible answer's shape, computed by :func:`fincast.insights.budget.plan_budget`
+    (what ``POST /api/insights/budget`` serves): essential categories (the taxonomy's flag)
+    keep their forecast before discretionary ones get any, instead of every category being
+    cut by the same share. Inline monthly rows know no bills, debts or budgets, so nothing
+    has a floor here; the ledger-backed plan adds them.
+    """
     if total_budget < 0 or not 0 <= safety_margin < 1:
         raise InputError("total_budget must be >= 0 and safety_margin in [0, 1)")
     available = total_budget * (1 - safety_margin)
     need = sum(max(v["predicted"], 0.0) for v in forecasts.values())
-    factor = min(1.0, available / need) if need > 0 else 0.0
+    needs = [
+        CategoryNeed(
+            category=cat,
+            expected=Decimal(str(round(max(v["predicted"], 0.0), 2))),
+            essential=CATEGORY_BY_SLUG[cat].essential if cat in CATEGORY_BY_SLUG else False,
+        )
+        for cat, v in forecasts.items()
+    ]
+    plan = plan_budget(
+        needs, Decimal(str(round(available, 2))).quantize(Decimal("0.01"), ROUND_DOWN)
+    )
+    lines = {line.category: line for line in plan.lines}
     cats = {
         cat: {
-            "recommended_budget": round(max(v["predicted"], 0.0) * factor, 2),
+            "recommended_budget": float(lines[cat].amount),
             "predicted": v["predicted"],
             "share": max(v["predicted"], 0.0) / need if need > 0 else 0.0,
+            "essential": lines[cat].essential,
+            "reason": lines[cat].reason,
         }
         for cat, v in forecasts.items()
     }

@@ -1,0 +1,1 @@
+"""The dashboard's pages, one module each (not `pages/`: Streamlit would list that folder)."""

@@ -1,0 +1,235 @@
+"""Budgets (with progress against this month's spending), savings goals and debts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from fincast.dashboard import data
+from fincast.dashboard.session import DashboardApi, DashboardError
+
+
+def _money_str(value: float) -> str:
+    return str(Decimal(str(value)).quantize(Decimal("0.01")))
+
+
+def _save(api: DashboardApi, name: str, *args: Any, **kwargs: Any) -> None:
+    try:
+        api.write(name, *args, **kwargs)
+    except DashboardError as exc:
+        st.error(str(exc))
+        return
+    st.rerun()
+
+
+def progress(
+    budgets: list[dict[str, Any]], spent: dict[int | None, Decimal], cats: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each budget with what was spent against it this month and the share used."""
+    expense_ids = {c["id"] for c in cats if c["kind"] == "expense"}
+    total = sum((v for k, v in spent.items() if k is None or k in expense_ids), Decimal(0))
+    out = []
+    for b in budgets:
+        used = total if b["category_id"] is None else spent.get(b["category_id"], Decimal(0))
+        limit = Decimal(str(b["amount"]))
+        out.append({**b, "spent": used, "share": float(used / limit) if limit else 0.0})
+    return out
+
+
+def budgets(api: DashboardApi) -> None:
+    """The budgets page."""
+    st.header("Budgets")
+    month = data.this_month()
+    cats = data.categories(api)
+    names = {c["id"]: c["name"] for c in cats if c["kind"] == "expense"}
+    currency = data.main_currency(api)
+    items = progress(data.rows(api, "budgets"), data.month_spending(api, month), cats)
+    before = (month - dt.timedelta(days=1)).replace(day=1)
+    last = {b["id"]: b for b in progress(items, data.month_spending(api, before), cats)}
+    st.caption(f"Spending so far in {month:%B %Y} against each monthly budget.")
+    if not items:
+        st.info("No budgets yet: set a monthly limit for a category below.")
+    for b in items:
+        label = "All spending" if b["category_id"] is None else names.get(b["category_id"], "?")
+        share = b["share"]
+        text = (
+            f"**{label}**: {data.money(b['spent'], currency)} of "
+            f"{data.money(b['amount'], currency)} ({100 * share:.0f}%)"
+        )
+        if share > 1:
+            text += " · over budget"
+        st.progress(min(share, 1.0), text=text)
+        prev = last[b["id"]]
+        st.caption(
+            f"{before:%B}: {data.money(prev['spent'], currency)} ({100 * prev['share']:.0f}%)"
+        )
+    left, right = st.columns(2)
+    with left, st.form("new-budget", clear_on_submit=True):
+        st.subheader("New budget")
+        cat = st.selectbox(
+            "Category",
+            [None, *names],
+            format_func=lambda i: "All spending" if i is None else names[i],
+        )
+        amount = st.number_input("Monthly limit", min_value=0.01, value=300.0, step=10.0)
+        if st.form_submit_button("Create budget", type="primary"):
+            _save(api, "create_budget", _money_str(amount), category_id=cat)
+    if items:
+        with right:
+            st.subheader("Change or delete")
+            labels = {
+                b["id"]: (
+                    "All spending" if b["category_id"] is None else names.get(b["category_id"], "?")
+                )
+                for b in items
+            }
+            bid = st.selectbox("Budget", list(labels), format_func=labels.__getitem__)
+            current = next(b for b in items if b["id"] == bid)
+            amount = st.number_input(
+                "New monthly limit",
+                min_value=0.01,
+                value=float(current["amount"]),
+                key=f"budget_amount_{bid}",
+            )
+            c1, c2 = st.columns(2)
+            if c1.button("Save limit"):
+                _save(api, "update_budget", bid, amount=_money_str(amount))
+            if c2.button("Delete budget"):
+                _save(api, "delete_budget", bid)
+
+
+def goals_and_debts(api: DashboardApi) -> None:
+    """The goals and debts page."""
+    currency = data.main_currency(api)
+    st.header("Savings goals")
+    goals = data.rows(api, "goals")
+    today = dt.date.today()
+    if goals:
+        st.table(
+            pd.DataFrame([_goal_row(api, g, currency, today) for g in goals]).set_index("Goal")
+        )
+        st.caption(
+            "Chance and amounts from the forecast of your household's savings, as if all of "
+            "it went to that goal; past 12 months the forecast is extended (see each goal's "
+            "assumptions in the API)."
+        )
+    else:
+        st.info("No goals yet.")
+    left, right = st.columns(2)
+    with left, st.form("new-goal", clear_on_submit=True):
+        st.subheader("New goal")
+        name = st.text_input("Name", placeholder="e.g. Emergency fund")
+        target = st.number_input("Target amount", min_value=0.01, value=5000.0, step=100.0)
+        due = st.date_input("By", value=today.replace(year=today.year + 1))
+        start = st.number_input("Already saved", min_value=0.0, value=0.0, step=100.0)
+        if st.form_submit_button("Create goal", type="primary") and name.strip():
+            _save(
+                api,
+                "create_goal",
+                name.strip(),
+                _money_str(target),
+                due,
+                start_amount=_money_str(start),
+            )
+    if goals:
+        with right:
+            st.subheader("Change or delete a goal")
+            by_id = {g["id"]: g for g in goals}
+            gid = st.selectbox("Goal", list(by_id), format_func=lambda i: by_id[i]["name"])
+            target = st.number_input(
+                "Target",
+                min_value=0.01,
+                value=float(by_id[gid]["target_amount"]),
+                key=f"goal_t_{gid}",
+            )
+            c1, c2 = st.columns(2)
+            if c1.button("Save goal"):
+                _save(api, "update_goal", gid, target_amount=_money_str(target))
+            if c2.button("Delete goal"):
+                _save(api, "delete_goal", gid)
+    _debts(api, currency)
+
+
+def _goal_row(
+    api: DashboardApi, g: dict[str, Any], currency: str, today: dt.date
+) -> dict[str, Any]:
+    """One goal with its forecast: chance by its date, monthly savings needed, pace date."""
+    goal, saved = Decimal(str(g["target_amount"])), Decimal(str(g["start_amount"]))
+    due = dt.date.fromisoformat(str(g["target_date"]))
+    row: dict[str, Any] = {
+        "Goal": g["name"],
+        "Target": data.money(goal, currency),
+        "By": due.isoformat(),
+        "Saved": data.money(saved, currency),
+    }
+    try:
+        f = data.read(api, "goal_forecast", goal_id=g["id"])
+    except DashboardError as exc:
+        months = max(1, (due.year - today.year) * 12 + due.month - today.month)
+        row["Needed per month"] = data.money((goal - saved) / months, currency)
+        row["Chance by date"] = f"no forecast yet ({exc})"
+        return row
+    need = f["monthly_savings_needed"] or {}
+    row["Chance by date"] = "-" if f["probability"] is None else f"{f['probability']:.0%}"
+    row["Save a month (80%)"] = data.money(need["80%"], currency) if need else "-"
+    row["Save a month (95%)"] = data.money(need["95%"], currency) if need else "-"
+    row["Reached at current pace"] = f["pace_month"] or "not at this pace"
+    row["Status"] = f["status"].replace("_", " ")
+    return row
+
+
+def _debts(api: DashboardApi, currency: str) -> None:
+    st.header("Debts")
+    debts = data.rows(api, "debts")
+    if debts:
+        st.table(
+            pd.DataFrame(
+                [
+                    {
+                        "Debt": d["name"],
+                        "Balance": data.money(d["balance"], currency),
+                        "APR": f"{Decimal(str(d['apr'])):.2f}%",
+                        "Minimum payment": data.money(d["minimum_payment"], currency),
+                    }
+                    for d in debts
+                ]
+            ).set_index("Debt")
+        )
+    else:
+        st.info("No debts recorded.")
+    left, right = st.columns(2)
+    with left, st.form("new-debt", clear_on_submit=True):
+        st.subheader("New debt")
+        name = st.text_input("Name", placeholder="e.g. Car loan")
+        balance = st.number_input("Balance", min_value=0.01, value=1000.0, step=100.0)
+        apr = st.number_input("APR (%)", min_value=0.0, max_value=100.0, value=19.99, step=0.5)
+        minimum = st.number_input("Minimum monthly payment", min_value=0.01, value=50.0, step=10.0)
+        if st.form_submit_button("Create debt", type="primary") and name.strip():
+            _save(
+                api,
+                "create_debt",
+                name.strip(),
+                _money_str(balance),
+                _money_str(apr),
+                _money_str(minimum),
+            )
+    if debts:
+        with right:
+            st.subheader("Change or delete a debt")
+            by_id = {d["id"]: d for d in debts}
+            did = st.selectbox("Debt", list(by_id), format_func=lambda i: by_id[i]["name"])
+            balance = st.number_input(
+                "Balance now",
+                min_value=0.01,
+                value=float(by_id[did]["balance"]),
+                key=f"debt_b_{did}",
+            )
+            c1, c2 = st.columns(2)
+            if c1.button("Save debt"):
+                _save(api, "update_debt", did, balance=_money_str(balance))
+            if c2.button("Delete debt"):
+                _save(api, "delete_debt", did)
