@@ -143,3 +143,35 @@ def test_one_user_never_sees_or_changes_anothers_detections(
 def test_review_body_is_validated(client: ApiClient, alice: LoggedIn) -> None:
     r = client.patch("/api/recurring/1", headers=alice.headers, json={"status": "maybe"})
     assert r.status_code == 422
+
+
+def test_a_confirmed_bill_floors_the_forecast_of_its_category(
+    client: ApiClient, alice: LoggedIn
+) -> None:
+    account = _account(client, alice)
+    _import(client, alice, account, _months(1, 6), "jan-jun.csv")
+    h = alice.headers
+
+    def forecast() -> dict[str, dict]:
+        r = client.post("/api/forecast", headers=h, json={"horizon": 2, "level": 0.95})
+        assert r.status_code == 200, r.text
+        return {s["name"]: s for s in r.json()["series"]}
+
+    before = forecast()
+    assert not any(m.get("known") for s in before.values() for m in s["months"])
+    series = {s["payee_key"]: s for s in client.get("/api/recurring", headers=h).json()["data"]}
+    rent = series["oakwood apartments"]
+    r = client.patch(f"/api/recurring/{rent['id']}", headers=h, json={"status": "confirmed"})
+    assert r.status_code == 200
+    after = forecast()  # no transaction changed, yet the answer knows the bill now
+    floored = [(name, m) for name, s in after.items() for m in s["months"] if m.get("known")]
+    assert [m["month"] for _, m in floored] == ["2024-07", "2024-08"]
+    for name, month in floored:
+        assert month["known"] == 1200.0
+        assert month["lower"] >= 1200.0 and month["forecast"] >= 1200.0
+        assert month["expected"] >= before[name]["months"][0]["expected"] - 0.01
+    expense = after["total_expense"]["months"][0]["expected"]
+    assert expense >= before["total_expense"]["months"][0]["expected"] - 0.01
+    # dismissing it again forgets the floor
+    client.patch(f"/api/recurring/{rent['id']}", headers=h, json={"status": "dismissed"})
+    assert not any(m.get("known") for s in forecast().values() for m in s["months"])

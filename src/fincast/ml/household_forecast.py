@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from fincast.errors import InputError
+from fincast.ml.household_table import EXPENSE, SAVINGS
 from fincast.ml.point_methods import SAME_AMOUNT, SHAPES
 
 #: Probabilities at which the scaled-error distribution of every key is stored.
 PROBS = np.r_[0.001, 0.005, np.round(np.arange(0.01, 1.0, 0.01), 2), 0.995, 0.999]
+
+#: Weights that turn values at :data:`PROBS` into an expectation (each value stands for the
+#: probability mass halfway to its neighbours; the tails beyond the first and last go to them).
+_MASS = np.diff(np.r_[0.0, (PROBS[1:] + PROBS[:-1]) / 2, 1.0])
+CUMULATIVE_SAVINGS = "cumulative_savings"
 
 NONNEGATIVE = frozenset(
     {*(f"income/{s}" for s in SHAPES), *(f"category/{s}" for s in SHAPES), "expense_total"}
@@ -106,6 +112,48 @@ class HouseholdForecast:
         """P(series ``i`` at step ``j`` exceeds ``amount``)."""
         z = (amount - self.point[i, j]) / self.scale[i]
         return float(1.0 - np.interp(z, self.quantiles[i, j], PROBS, left=0.0, right=1.0))
+
+    def with_floors(self, floors: Mapping[str, Sequence[float]]) -> HouseholdForecast:
+        """This forecast knowing that at least ``floors[name][j]`` goes out in step ``j``.
+
+        For bills the user confirmed (a subscription, the rent): a category's spending in a
+        month is at least what those bills will take, so its distribution is floored there
+        (``max(X, known)``: the quantiles below the known amount move up to it, and the mean
+        with them), what to expect is never below it, and the total, savings and cumulative
+        savings shift by the change of the category's mean. Names that are not spending
+        categories of this forecast, and steps past its horizon, are ignored.
+        """
+        point, likely, quantiles = self.point.copy(), self.likely.copy(), self.quantiles.copy()
+        steps = point.shape[1]
+        added = np.zeros(steps)
+        index = {name: i for i, name in enumerate(self.series)}
+        for name, amounts in floors.items():
+            i = index.get(name)
+            if i is None or not self.classes[i].startswith("category/"):
+                continue
+            known = np.zeros(steps)
+            given = np.asarray(amounts, dtype=float)[:steps]
+            known[: given.size] = np.maximum(given, 0.0)
+            for j in np.flatnonzero(known > 0):
+                before = np.maximum(point[i, j] + self.scale[i] * quantiles[i, j], 0.0)
+                after = np.maximum(before, known[j])
+                shift = float(_MASS @ after - _MASS @ before)
+                point[i, j] += shift
+                if self.scale[i] > 0:
+                    quantiles[i, j] = (after - point[i, j]) / self.scale[i]
+                likely[i, j] = max(likely[i, j], known[j])
+                added[j] += shift
+        if not added.any():
+            return self
+        for total, sign, delta in (
+            (EXPENSE, 1.0, added),
+            (SAVINGS, -1.0, added),
+            (CUMULATIVE_SAVINGS, -1.0, np.cumsum(added)),
+        ):
+            if total in index:
+                point[index[total]] += sign * delta
+                likely[index[total]] += sign * delta
+        return replace(self, point=point, likely=likely, quantiles=quantiles)
 
     def to_frame(self, levels: Sequence[float] = (95,)) -> pd.DataFrame:
         """Long frame: ``series, class, method, month, step, forecast, lo-L, hi-L``."""

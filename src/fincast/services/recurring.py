@@ -170,7 +170,12 @@ def set_status(
 
 
 def known_amounts(
-    session: Session, user_id: int, *, months: int = 3, start: dt.date | None = None
+    session: Session,
+    user_id: int,
+    *,
+    months: int = 3,
+    start: dt.date | None = None,
+    detect_first: bool = True,
 ) -> list[dict[str, Any]]:
     """Confirmed bills as known amounts: expected outflow per category and month.
 
@@ -181,8 +186,11 @@ def known_amounts(
     Returns:
         ``{"category": slug or None, "month": "YYYY-MM", "amount": Decimal, "series": n}``
         rows, by month then category; amounts are signed (negative = money out).
+        ``detect_first=False`` reads the stored series as they are (a forecast does not
+        run detection: a confirmed series was detected before the user confirmed it).
     """
-    refresh(session, user_id)
+    if detect_first:
+        refresh(session, user_id)
     rows = session.execute(
         select(RecurringSeriesRecord, Category.slug)
         .outerjoin(Category, Category.id == RecurringSeriesRecord.category_id)

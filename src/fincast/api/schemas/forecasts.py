@@ -134,6 +134,11 @@ class ForecastMonth(BaseModel):
     lower: float
     upper: float
     p_any: float | None = Field(default=None, description="Probability of any spending.")
+    known: float | None = Field(
+        default=None,
+        description="What the bills you confirmed take this month: the category's forecast "
+        "and range never go below it.",
+    )
 
 
 class SeriesForecast(BaseModel):

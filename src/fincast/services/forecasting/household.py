@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -180,8 +180,13 @@ def serve(
     horizon: int = 1,
     level: float = 95.0,
     today: dt.date | None = None,
+    bills: Mapping[str, Mapping[str, float]] | None = None,
 ) -> dict[str, Any]:
     """One household's forecast for ``horizon`` months, every series, with its labels.
+
+    ``bills`` (``{category: {"YYYY-MM": amount}}``, the user's confirmed bills) floor the
+    categories they belong to (:meth:`HouseholdForecast.with_floors`); the months they
+    touch carry the ``known`` amount.
 
     Returns:
         ``month`` (the first month forecast), ``history`` (months, first, last), ``level``,
@@ -192,6 +197,13 @@ def serve(
         total), the range and, for spending, the probability of any spending.
     """
     fc = model.forecast(table, horizon)
+    labels = fc.months.strftime("%Y-%m")
+    known = {
+        name: [float(by_month.get(m, 0.0)) for m in labels]
+        for name, by_month in (bills or {}).items()
+    }
+    if known:
+        fc = fc.with_floors(known)
     lo, hi = fc.interval(level)
     likely = np.clip(fc.likely, lo, hi)  # what to expect never lies outside its own range
     series = []
@@ -207,6 +219,8 @@ def serve(
             }
             if fc.classes[i].startswith("category/"):
                 entry["p_any"] = round(fc.probability_above(i, j, 0.005), 3)
+                if known.get(name, [0.0] * len(labels))[j] > 0:
+                    entry["known"] = round(known[name][j], 2)
             months.append(entry)
         coverage, n = model.calibration(fc.classes[i], fc.bucket, 1)
         series.append(

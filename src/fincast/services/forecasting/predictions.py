@@ -36,6 +36,7 @@ from fincast.services.forecasting.household import (
     serve,
     versioned_population_model,
 )
+from fincast.services.forecasting.known import KnownBills, bills_key, known_bills
 from fincast.services.forecasting.versions import current_version
 from fincast.taxonomy import CATEGORY_BY_SLUG
 
@@ -97,10 +98,14 @@ def require_history(df: pd.DataFrame) -> None:
 
 
 def _served(
-    model: HouseholdForecaster, df: pd.DataFrame, horizon: int, level: float
+    model: HouseholdForecaster,
+    df: pd.DataFrame,
+    horizon: int,
+    level: float,
+    bills: KnownBills | None = None,
 ) -> dict[str, Any]:
     require_history(df)
-    return serve(model, df, horizon=horizon, level=level)
+    return serve(model, df, horizon=horizon, level=level, bills=bills)
 
 
 def _labels(served: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
@@ -114,10 +119,14 @@ def _labels(served: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def predict_expense(
-    df: pd.DataFrame, confidence_level: float, *, model: HouseholdForecaster
+    df: pd.DataFrame,
+    confidence_level: float,
+    *,
+    model: HouseholdForecaster,
+    bills: KnownBills | None = None,
 ) -> dict[str, Any]:
     """Next month's total expense with its range at ``confidence_level``."""
-    served = _served(model, df, 1, confidence_level * 100)
+    served = _served(model, df, 1, confidence_level * 100, bills)
     total = series_entry(served, EXPENSE)
     month = total["months"][0]
     return {
@@ -135,9 +144,10 @@ def predict_categories(
     total_budget: float | None,
     safety_margin: float,
     model: HouseholdForecaster,
+    bills: KnownBills | None = None,
 ) -> dict[str, Any]:
     """Per-category forecasts, overspending risks and budget recommendations."""
-    served = _served(model, df, 1, 95.0)
+    served = _served(model, df, 1, 95.0, bills)
     fc: HouseholdForecast = served["_forecast"]
     forecasts: dict[str, Any] = {}
     risks: dict[str, Any] = {}
@@ -237,6 +247,7 @@ def predict_savings(
     *,
     model: HouseholdForecaster,
     balance: tuple[float, str] | None = None,
+    bills: KnownBills | None = None,
 ) -> dict[str, Any]:
     """Cumulative savings after each of ``periods`` months, and the financial-health check.
 
@@ -246,6 +257,7 @@ def predict_savings(
         model: The household model.
         balance: ``(amount, as_of)`` of the user's accounts when known; otherwise the start
             is what the history saved, named "saved since <first month>".
+        bills: The user's confirmed bills (``services.forecasting.known``), or None.
     """
     from fincast.services.forecasting.compat import SavingsForecaster
 
@@ -253,7 +265,7 @@ def predict_savings(
         raise InputError(
             f"periods must be between 1 and {model.horizon} months, got {list(periods)}"
         )
-    served = _served(model, df, max(periods), 95.0)
+    served = _served(model, df, max(periods), 95.0, bills)
     cumulative = series_entry(served, "cumulative_savings")
     if balance is not None:
         start, basis = balance[0], f"balance of your accounts on {balance[1]}"
@@ -282,10 +294,15 @@ def predict_savings(
 
 
 def predict_household(
-    df: pd.DataFrame, horizon: int, level: float, *, model: HouseholdForecaster
+    df: pd.DataFrame,
+    horizon: int,
+    level: float,
+    *,
+    model: HouseholdForecaster,
+    bills: KnownBills | None = None,
 ) -> dict[str, Any]:
     """Every series of the household for ``horizon`` months, with ranges at ``level`` %."""
-    return public(_served(model, df, horizon, level))
+    return public(_served(model, df, horizon, level, bills))
 
 
 PREDICTORS: dict[str, Callable[..., dict[str, Any]]] = {
@@ -323,7 +340,11 @@ def predict(
             return inline_monthly(rows)
     else:
         version = current_version(session, user_id)
-        key = (user_id, "ledger", version, kind, params_key, model_version)
+        # Confirmed bills floor the forecast; confirming one changes no transaction, so
+        # the key names them too.
+        bills = known_bills(session, user_id)
+        extra["bills"] = bills
+        key = (user_id, "ledger", version, kind, params_key, model_version, bills_key(bills))
         if kind == "savings":
             extra["balance"] = accounts_balance(session, user_id)
 

@@ -2,8 +2,9 @@
 
 The insights (overspending, budgets, goals, health, disposable income, ...) read the same
 distributions the forecast endpoints answer with: the shared household model applied to
-the user's ledger, cached per data version and model version like every prediction, so an
-insight never refits what a forecast already computed.
+the user's ledger, floored by the bills the user confirmed, cached per data version and
+model version like every prediction, so an insight never refits what a forecast already
+computed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from fincast.ml.household import HouseholdForecast
 from fincast.services.forecasting.cache import CACHE
 from fincast.services.forecasting.household import versioned_population_model
+from fincast.services.forecasting.known import bills_key, floors_for, known_bills
 from fincast.services.forecasting.predictions import ledger_monthly, require_history
 from fincast.services.forecasting.versions import current_version
 
@@ -58,6 +60,20 @@ def user_forecast(
     model_version, model = versioned_population_model(models_dir)
     version, table = user_history(engine, session, user_id)
     require_history(table)
-    key = (user_id, "ledger", version, "household-forecast", horizon, model_version)
-    fc: HouseholdForecast = CACHE.get_or_compute(key, lambda: model.forecast(table, horizon))
+    bills = known_bills(session, user_id)  # confirmed bills floor their categories
+    key = (
+        user_id,
+        "ledger",
+        version,
+        "household-forecast",
+        horizon,
+        model_version,
+        bills_key(bills),
+    )
+
+    def compute() -> HouseholdForecast:
+        fc = model.forecast(table, horizon)
+        return fc.with_floors(floors_for(fc.months, bills)) if bills else fc
+
+    fc: HouseholdForecast = CACHE.get_or_compute(key, compute)
     return UserForecast(table=table, forecast=fc, data_version=version, model_version=model_version)

@@ -1,0 +1,47 @@
+"""Bills the user confirmed, as amounts the served forecast knows will go out.
+
+A confirmed recurring series (``services.recurring``) is a bill the user says is real: its
+next payments floor the category's forecast in the months they fall in
+(:meth:`fincast.ml.household.HouseholdForecast.with_floors`). Inline monthly rows know no
+bills; only forecasts of a stored ledger use them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from fincast.services.recurring import known_amounts
+
+#: Months of confirmed bills looked up: the longest forecast (12) and the partial month.
+MONTHS = 14
+
+KnownBills = dict[str, dict[str, float]]
+
+
+def known_bills(session: Session, user_id: int) -> KnownBills:
+    """``{category slug: {"YYYY-MM": amount going out}}`` of the user's confirmed bills."""
+    out: defaultdict[str, dict[str, float]] = defaultdict(dict)
+    for row in known_amounts(session, user_id, months=MONTHS, detect_first=False):
+        if row["category"] and row["amount"] < 0:
+            month = out[row["category"]]
+            month[row["month"]] = round(month.get(row["month"], 0.0) - float(row["amount"]), 2)
+    return dict(out)
+
+
+def bills_key(bills: KnownBills) -> str:
+    """A short digest of ``bills`` for cache keys (empty when there are none)."""
+    if not bills:
+        return ""
+    blob = json.dumps(bills, sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def floors_for(months: pd.PeriodIndex, bills: KnownBills) -> dict[str, list[float]]:
+    """``bills`` as amounts per forecast step (``months``), for ``with_floors``."""
+    labels = months.strftime("%Y-%m")
+    return {slug: [by_month.get(m, 0.0) for m in labels] for slug, by_month in bills.items()}
