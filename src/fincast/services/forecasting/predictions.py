@@ -340,9 +340,11 @@ def predict(
             return inline_monthly(rows)
     else:
         version = current_version(session, user_id)
-        # Confirmed bills floor the forecast; confirming one changes no transaction, so
-        # the key names them too.
-        bills = known_bills(session, user_id)
+        # Confirmed bills floor the forecast; they are part of the data version, so they
+        # are read once per version.
+        bills = CACHE.get_or_compute(
+            (user_id, "bills", version), lambda: known_bills(session, user_id)
+        )
         extra["bills"] = bills
         key = (user_id, "ledger", version, kind, params_key, model_version, bills_key(bills))
         if kind == "savings":

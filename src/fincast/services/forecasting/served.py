@@ -60,7 +60,8 @@ def user_forecast(
     model_version, model = versioned_population_model(models_dir)
     version, table = user_history(engine, session, user_id)
     require_history(table)
-    bills = known_bills(session, user_id)  # confirmed bills floor their categories
+    # confirmed bills floor their categories; they are part of the data version
+    bills = CACHE.get_or_compute((user_id, "bills", version), lambda: known_bills(session, user_id))
     key = (
         user_id,
         "ledger",

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from fincast.ledger.models import Category, Transaction
+from fincast.ledger.models import Category, RecurringSeriesRecord, ReviewStatus, Transaction
 from fincast.services.forecasting.cache import CACHE
 
 
@@ -62,7 +62,7 @@ def _day_number_mysql(element: day_number, compiler: SQLCompiler, **kw: Any) -> 
 
 
 def _version_statement() -> Select[Any]:
-    t = Transaction
+    t, r = Transaction, RecurringSeriesRecord
     user_id = bindparam("user_id", type_=Integer())
     kind_code = case((Category.kind == "income", 1), (Category.kind == "expense", 2), else_=3)
     mine = Category.user_id == user_id
@@ -74,6 +74,11 @@ def _version_statement() -> Select[Any]:
         func.sum(day_number(t.posted_date) * (t.id % 991 + 1)),
         select(func.count()).select_from(Category).where(mine).scalar_subquery(),
         select(func.sum(Category.id * kind_code)).where(mine).scalar_subquery(),
+        # The confirmed bills floor the forecasts (docs/forecasting.md): confirming or
+        # dismissing one, or a new expected amount, is a new version.
+        select(func.sum(r.id * 1009 + r.expected_amount * 100))
+        .where(r.user_id == user_id, r.status == ReviewStatus.CONFIRMED)
+        .scalar_subquery(),
     ).where(t.user_id == user_id)
 
 
@@ -85,8 +90,9 @@ def data_version(session: Session, user_id: int) -> tuple[Any, ...]:
     """A cheap fingerprint that changes whenever the user's monthly panel can change.
 
     One query: counts and weighted sums over the user's transactions (ids, amounts,
-    categories, dates) and categories (ids and kinds), plus the current month (the panel
-    leaves the month in progress out, so it changes when the month does).
+    categories, dates), categories (ids and kinds) and confirmed bills (ids and expected
+    amounts), plus the current month (the panel leaves the month in progress out, so it
+    changes when the month does).
     """
     row = session.execute(_VERSION, {"user_id": user_id}).one()
     month = dt.date.today().strftime("%Y-%m")
