@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from fincast.benchmarks.overspending import reliability, to_markdown
-from fincast.benchmarks.served import SERVED_SEED
+from fincast.benchmarks.served import SERVED_SEED, real_table
 from fincast.insights.goals import goal_forecast
 from fincast.services.forecasting.household import population_model, synthetic_tables
 
@@ -73,14 +73,7 @@ def real_household(path: Path, *, models_dir: Path | None = None, first: int = 6
     table with the panel's definitions (as ``fincast benchmark served --real`` does); each
     cutoff's history is every month before it, grouped as 6-11, 12-23 and 24+ months.
     """
-    from fincast.ingest.mint import read_mint_csv
-    from fincast.panel import panel_to_monthly_wide, transactions_to_panel
-    from fincast.taxonomy import CATEGORY_BY_SLUG
-
-    tx = read_mint_csv(path)
-    tx["amount"] = tx["amount"].astype(float)
-    kinds = {slug: str(c.kind) for slug, c in CATEGORY_BY_SLUG.items()}
-    table = panel_to_monthly_wide(transactions_to_panel(tx, kinds), "household")
+    table = real_table(path)
     with tempfile.TemporaryDirectory() as tmp:
         model = population_model(models_dir or Path(tmp))
         records: list[tuple[str, Any, int, float, float]] = []

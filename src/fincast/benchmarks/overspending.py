@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fincast.benchmarks.served import SERVED_SEED, history_cases
+from fincast.benchmarks.served import SERVED_SEED, history_cases, real_table
 from fincast.insights.overspending import (
     THRESHOLD,
     calibrate_rule_line,
@@ -178,14 +178,7 @@ def real_household(path: Path, *, models_dir: Path | None = None, first: int = 6
     every month before it, and the month after it is scored. The household model never saw
     this household. Rows carry the history length in buckets (:data:`REAL_BUCKETS`).
     """
-    from fincast.ingest.mint import read_mint_csv
-    from fincast.panel import panel_to_monthly_wide, transactions_to_panel
-    from fincast.taxonomy import CATEGORY_BY_SLUG
-
-    tx = read_mint_csv(path)
-    tx["amount"] = tx["amount"].astype(float)
-    kinds = {slug: str(c.kind) for slug, c in CATEGORY_BY_SLUG.items()}
-    table = panel_to_monthly_wide(transactions_to_panel(tx, kinds), "household")
+    table = real_table(path)
     records: list[tuple[str, int, float, float, float, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         model = population_model(models_dir or Path(tmp))

@@ -207,11 +207,10 @@ def _score(
     return records
 
 
-def real_household(path: Path, *, models_dir: Path | None = None, first: int = 6) -> dict[str, Any]:
-    """Time split on one real household's export: every cutoff from ``first`` months on.
+def real_table(path: Path) -> pd.DataFrame:
+    """One real household's export (Mint layout) as the monthly table a ledger would give.
 
-    The export (Mint layout) is read as an import would read it and turned into the monthly
-    table with the panel's definitions; each cutoff's history is every month before it.
+    Read as an import would read it, with the panel's definitions of spending and income.
     """
     from fincast.ingest.mint import read_mint_csv
     from fincast.panel import panel_to_monthly_wide, transactions_to_panel
@@ -220,7 +219,16 @@ def real_household(path: Path, *, models_dir: Path | None = None, first: int = 6
     tx = read_mint_csv(path)
     tx["amount"] = tx["amount"].astype(float)
     kinds = {slug: str(c.kind) for slug, c in CATEGORY_BY_SLUG.items()}
-    table = panel_to_monthly_wide(transactions_to_panel(tx, kinds), "household")
+    return panel_to_monthly_wide(transactions_to_panel(tx, kinds), "household")
+
+
+def real_household(path: Path, *, models_dir: Path | None = None, first: int = 6) -> dict[str, Any]:
+    """Time split on one real household's export: every cutoff from ``first`` months on.
+
+    The export (Mint layout) is read as an import would read it and turned into the monthly
+    table with the panel's definitions; each cutoff's history is every month before it.
+    """
+    table = real_table(path)
     with tempfile.TemporaryDirectory() as tmp:
         model = population_model(models_dir or Path(tmp))
         records: list[tuple[Any, ...]] = []

@@ -359,17 +359,22 @@ def _debts_unknown(inp: HealthInputs) -> bool:
     return paying and not inp.debts
 
 
+def _debt_not_measured(key: str, name: str, income: float | None) -> Component:
+    """A debt indicator that cannot be measured: no income yet, or debts not recorded."""
+    step = (
+        "Record your debts (balance, APR, minimum payment) so fincast can check them."
+        if income is not None
+        else "Import at least 3 months of transactions with your income to measure this."
+    )
+    return _component(key, name, None, "", None, step)
+
+
 def debt_to_income(inp: HealthInputs) -> Component:
     """Debt balances against a year of income."""
     name = "Manageable debt: debt to income"
     income = _monthly_income(inp)
     if income is None or _debts_unknown(inp):
-        step = (
-            "Record your debts (balance, APR, minimum payment) so fincast can check them."
-            if income is not None
-            else "Import at least 3 months of transactions with your income to measure this."
-        )
-        return _component("debt_to_income", name, None, "", None, step)
+        return _debt_not_measured("debt_to_income", name, income)
     balance = sum(d.balance for d in inp.debts)
     ratio = balance / (12 * income)
     share = ramp(ratio, 0.2, 1.0)
@@ -389,12 +394,7 @@ def debt_payments(inp: HealthInputs) -> Component:
     name = "Manageable debt: payments"
     income = _monthly_income(inp)
     if income is None or _debts_unknown(inp):
-        step = (
-            "Record your debts (balance, APR, minimum payment) so fincast can check them."
-            if income is not None
-            else "Import at least 3 months of transactions with your income to measure this."
-        )
-        return _component("debt_payments", name, None, "", None, step)
+        return _debt_not_measured("debt_payments", name, income)
     payments = sum(d.minimum_payment for d in inp.debts)
     ratio = payments / income
     share = ramp(ratio, 0.10, 0.43)

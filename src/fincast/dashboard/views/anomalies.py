@@ -10,6 +10,7 @@ import streamlit as st
 
 from fincast.dashboard import data
 from fincast.dashboard.session import DashboardApi, DashboardError
+from fincast.dashboard.views.review import STATUS_LABEL, review_controls
 
 KIND_LABEL = {
     "unusual_amount": "Unusual amount",
@@ -18,7 +19,6 @@ KIND_LABEL = {
     "category_spike": "Category spike",
     "monthly_behaviour": "Unusual month",
 }
-STATUS_LABEL = {"new": "to review", "confirmed": "confirmed", "dismissed": "dismissed"}
 
 
 def flags_table(flags: Sequence[dict[str, Any]], currency: str) -> pd.DataFrame:
@@ -44,27 +44,6 @@ def flag_label(f: Mapping[str, Any]) -> str:
     """How a flag reads in the review box."""
     who = f["payee"] or f["month"]
     return f"{f['posted_date']} · {KIND_LABEL[f['kind']]} · {who}"
-
-
-def _review(api: DashboardApi, flags: Sequence[dict[str, Any]]) -> None:
-    labels = {f["id"]: flag_label(f) for f in flags}
-    chosen = st.selectbox("Flag", list(labels), format_func=labels.__getitem__, key="anomaly_pick")
-    confirm, dismiss, undo = st.columns(3)
-    status = None
-    if confirm.button("Confirm", key="anomaly_confirm", width="stretch"):
-        status = "confirmed"
-    if dismiss.button("Dismiss", key="anomaly_dismiss", width="stretch"):
-        status = "dismissed"
-    if undo.button("Back to review", key="anomaly_undo", width="stretch"):
-        status = "new"
-    if status is not None and chosen is not None:
-        try:
-            api.write("review_anomaly", int(chosen), status)
-        except DashboardError as exc:
-            st.error(str(exc))
-        else:
-            st.session_state["_flash"] = f"{labels[chosen]}: {STATUS_LABEL[status]}."
-            st.rerun()
 
 
 def _suggestions(api: DashboardApi) -> None:
@@ -131,5 +110,6 @@ def render(api: DashboardApi) -> None:
             with st.expander(f"Dismissed ({len(dismissed)})"):
                 st.dataframe(flags_table(dismissed, currency), width="stretch", hide_index=True)
         st.subheader("Review")
-        _review(api, flags)
+        labels = {f["id"]: flag_label(f) for f in flags}
+        review_controls(api, labels, write="review_anomaly", key="anomaly", noun="Flag")
     _suggestions(api)

@@ -87,19 +87,30 @@ def budgets(api: DashboardApi) -> None:
                 )
                 for b in items
             }
-            bid = st.selectbox("Budget", list(labels), format_func=labels.__getitem__)
-            current = next(b for b in items if b["id"] == bid)
-            amount = st.number_input(
-                "New monthly limit",
-                min_value=0.01,
-                value=float(current["amount"]),
-                key=f"budget_amount_{bid}",
-            )
-            c1, c2 = st.columns(2)
-            if c1.button("Save limit"):
-                _save(api, "update_budget", bid, amount=_money_str(amount))
-            if c2.button("Delete budget"):
-                _save(api, "delete_budget", bid)
+            amounts = {b["id"]: float(b["amount"]) for b in items}
+            _edit_one(api, "budget", labels, amounts, field="amount", prompt="New monthly limit",
+                      save="Save limit", key="budget_amount")  # fmt: skip
+
+
+def _edit_one(
+    api: DashboardApi,
+    noun: str,
+    labels: dict[int, str],
+    values: dict[int, float],
+    *,
+    field: str,
+    prompt: str,
+    save: str,
+    key: str,
+) -> None:
+    """Pick one budget, goal or debt; change its amount ``field`` or delete it."""
+    chosen = st.selectbox(noun.capitalize(), list(labels), format_func=labels.__getitem__)
+    amount = st.number_input(prompt, min_value=0.01, value=values[chosen], key=f"{key}_{chosen}")
+    c1, c2 = st.columns(2)
+    if c1.button(save):
+        _save(api, f"update_{noun}", chosen, **{field: _money_str(amount)})
+    if c2.button(f"Delete {noun}"):
+        _save(api, f"delete_{noun}", chosen)
 
 
 def goals_and_debts(api: DashboardApi) -> None:
@@ -138,19 +149,10 @@ def goals_and_debts(api: DashboardApi) -> None:
     if goals:
         with right:
             st.subheader("Change or delete a goal")
-            by_id = {g["id"]: g for g in goals}
-            gid = st.selectbox("Goal", list(by_id), format_func=lambda i: by_id[i]["name"])
-            target = st.number_input(
-                "Target",
-                min_value=0.01,
-                value=float(by_id[gid]["target_amount"]),
-                key=f"goal_t_{gid}",
-            )
-            c1, c2 = st.columns(2)
-            if c1.button("Save goal"):
-                _save(api, "update_goal", gid, target_amount=_money_str(target))
-            if c2.button("Delete goal"):
-                _save(api, "delete_goal", gid)
+            names = {g["id"]: g["name"] for g in goals}
+            targets = {g["id"]: float(g["target_amount"]) for g in goals}
+            _edit_one(api, "goal", names, targets, field="target_amount", prompt="Target",
+                      save="Save goal", key="goal_t")  # fmt: skip
     _debts(api, currency)
 
 
@@ -220,16 +222,7 @@ def _debts(api: DashboardApi, currency: str) -> None:
     if debts:
         with right:
             st.subheader("Change or delete a debt")
-            by_id = {d["id"]: d for d in debts}
-            did = st.selectbox("Debt", list(by_id), format_func=lambda i: by_id[i]["name"])
-            balance = st.number_input(
-                "Balance now",
-                min_value=0.01,
-                value=float(by_id[did]["balance"]),
-                key=f"debt_b_{did}",
-            )
-            c1, c2 = st.columns(2)
-            if c1.button("Save debt"):
-                _save(api, "update_debt", did, balance=_money_str(balance))
-            if c2.button("Delete debt"):
-                _save(api, "delete_debt", did)
+            names = {d["id"]: d["name"] for d in debts}
+            balances = {d["id"]: float(d["balance"]) for d in debts}
+            _edit_one(api, "debt", names, balances, field="balance", prompt="Balance now",
+                      save="Save debt", key="debt_b")  # fmt: skip

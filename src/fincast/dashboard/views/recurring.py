@@ -10,7 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from fincast.dashboard import data
-from fincast.dashboard.session import DashboardApi, DashboardError
+from fincast.dashboard.session import DashboardApi
+from fincast.dashboard.views.review import STATUS_LABEL, review_controls
 
 #: Payments per month of each cadence, to put every series on one monthly scale.
 PER_MONTH = {
@@ -20,7 +21,6 @@ PER_MONTH = {
     "quarterly": Decimal(1) / Decimal(3),
     "annual": Decimal(1) / Decimal(12),
 }
-STATUS_LABEL = {"new": "to review", "confirmed": "confirmed", "dismissed": "dismissed"}
 
 
 def monthly_cost(series: Sequence[dict[str, Any]]) -> Decimal:
@@ -72,32 +72,6 @@ def series_table(series: Sequence[dict[str, Any]], currency: str) -> pd.DataFram
     )
 
 
-def _review(api: DashboardApi, series: Sequence[dict[str, Any]], currency: str) -> None:
-    labels = {
-        s["id"]: f"{s['payee']} ({s['cadence']}, {data.money(s['expected_amount'], currency)})"
-        for s in series
-    }
-    chosen = st.selectbox(
-        "Series", list(labels), format_func=labels.__getitem__, key="recurring_pick"
-    )
-    confirm, dismiss, undo = st.columns(3)
-    status = None
-    if confirm.button("Confirm", key="recurring_confirm", width="stretch"):
-        status = "confirmed"
-    if dismiss.button("Dismiss", key="recurring_dismiss", width="stretch"):
-        status = "dismissed"
-    if undo.button("Back to review", key="recurring_undo", width="stretch"):
-        status = "new"
-    if status is not None and chosen is not None:
-        try:
-            api.write("review_recurring", int(chosen), status)
-        except DashboardError as exc:
-            st.error(str(exc))
-        else:
-            st.session_state["_flash"] = f"{labels[chosen]}: {STATUS_LABEL[status]}."
-            st.rerun()
-
-
 def render(api: DashboardApi) -> None:
     """The subscriptions and bills page."""
     st.header("Subscriptions and bills")
@@ -126,4 +100,8 @@ def render(api: DashboardApi) -> None:
         with st.expander(f"Dismissed ({len(dismissed)})"):
             st.dataframe(series_table(dismissed, currency), width="stretch", hide_index=True)
     st.subheader("Review")
-    _review(api, series, currency)
+    labels = {
+        s["id"]: f"{s['payee']} ({s['cadence']}, {data.money(s['expected_amount'], currency)})"
+        for s in series
+    }
+    review_controls(api, labels, write="review_recurring", key="recurring", noun="Series")

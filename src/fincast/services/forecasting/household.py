@@ -31,6 +31,7 @@ from fincast.ml.household import (
     HouseholdForecaster,
     bucket_label,
 )
+from fincast.services.forecasting.known import floors_for
 from fincast.services.forecasting.modelfiles import load_model_file, read_metadata, save_model_file
 
 POPULATION_MODEL = "population"
@@ -197,11 +198,7 @@ def serve(
         total), the range and, for spending, the probability of any spending.
     """
     fc = model.forecast(table, horizon)
-    labels = fc.months.strftime("%Y-%m")
-    known = {
-        name: [float(by_month.get(m, 0.0)) for m in labels]
-        for name, by_month in (bills or {}).items()
-    }
+    known = floors_for(fc.months, bills or {})
     if known:
         fc = fc.with_floors(known)
     lo, hi = fc.interval(level)
@@ -219,7 +216,7 @@ def serve(
             }
             if fc.classes[i].startswith("category/"):
                 entry["p_any"] = round(fc.probability_above(i, j, 0.005), 3)
-                if known.get(name, [0.0] * len(labels))[j] > 0:
+                if name in known and known[name][j] > 0:
                     entry["known"] = round(known[name][j], 2)
             months.append(entry)
         coverage, n = model.calibration(fc.classes[i], fc.bucket, 1)

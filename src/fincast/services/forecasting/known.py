@@ -8,9 +8,8 @@ bills; only forecasts of a stored ledger use them.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import defaultdict
+from collections.abc import Mapping
 
 import pandas as pd
 from sqlalchemy.orm import Session
@@ -33,15 +32,9 @@ def known_bills(session: Session, user_id: int) -> KnownBills:
     return dict(out)
 
 
-def bills_key(bills: KnownBills) -> str:
-    """A short digest of ``bills`` for cache keys (empty when there are none)."""
-    if not bills:
-        return ""
-    blob = json.dumps(bills, sort_keys=True).encode()
-    return hashlib.sha256(blob).hexdigest()[:16]
-
-
-def floors_for(months: pd.PeriodIndex, bills: KnownBills) -> dict[str, list[float]]:
+def floors_for(
+    months: pd.PeriodIndex, bills: Mapping[str, Mapping[str, float]]
+) -> dict[str, list[float]]:
     """``bills`` as amounts per forecast step (``months``), for ``with_floors``."""
     labels = months.strftime("%Y-%m")
     return {slug: [by_month.get(m, 0.0) for m in labels] for slug, by_month in bills.items()}

@@ -36,7 +36,7 @@ from fincast.services.forecasting.household import (
     serve,
     versioned_population_model,
 )
-from fincast.services.forecasting.known import KnownBills, bills_key, known_bills
+from fincast.services.forecasting.known import KnownBills, known_bills
 from fincast.services.forecasting.versions import current_version
 from fincast.taxonomy import CATEGORY_BY_SLUG
 
@@ -346,7 +346,7 @@ def predict(
             (user_id, "bills", version), lambda: known_bills(session, user_id)
         )
         extra["bills"] = bills
-        key = (user_id, "ledger", version, kind, params_key, model_version, bills_key(bills))
+        key = (user_id, "ledger", version, kind, params_key, model_version)
         if kind == "savings":
             extra["balance"] = accounts_balance(session, user_id)
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from fincast.ml.household import HouseholdForecast
 from fincast.services.forecasting.cache import CACHE
 from fincast.services.forecasting.household import versioned_population_model
-from fincast.services.forecasting.known import bills_key, floors_for, known_bills
+from fincast.services.forecasting.known import floors_for, known_bills
 from fincast.services.forecasting.predictions import ledger_monthly, require_history
 from fincast.services.forecasting.versions import current_version
 
@@ -62,15 +62,7 @@ def user_forecast(
     require_history(table)
     # confirmed bills floor their categories; they are part of the data version
     bills = CACHE.get_or_compute((user_id, "bills", version), lambda: known_bills(session, user_id))
-    key = (
-        user_id,
-        "ledger",
-        version,
-        "household-forecast",
-        horizon,
-        model_version,
-        bills_key(bills),
-    )
+    key = (user_id, "ledger", version, "household-forecast", horizon, model_version)
 
     def compute() -> HouseholdForecast:
         fc = model.forecast(table, horizon)
