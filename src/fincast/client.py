@@ -14,6 +14,8 @@ are strings in the JSON (exact decimals); the client leaves them as they are.
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, TypedDict
@@ -525,6 +527,29 @@ class FincastClient:
         )
         return out
 
+    @staticmethod
+    def _import_form(
+        account_id: int,
+        format: str,
+        mapping: Mapping[str, Any] | str | None,
+        create_accounts: bool,
+    ) -> dict[str, str]:
+        data = {"account_id": str(account_id), "format": format}
+        if mapping is not None:
+            data["mapping"] = mapping if isinstance(mapping, str) else json.dumps(dict(mapping))
+        if create_accounts:
+            data["create_accounts"] = "true"
+        return data
+
+    @staticmethod
+    def _file(file: Path | str | bytes, filename: str | None) -> tuple[str, bytes, str]:
+        if isinstance(file, bytes):
+            content, name = file, filename or "upload"
+        else:
+            path = Path(file)
+            content, name = path.read_bytes(), filename or path.name
+        return (name, content, "application/octet-stream")
+
     def upload_import(
         self,
         account_id: int,
@@ -532,18 +557,40 @@ class FincastClient:
         *,
         filename: str | None = None,
         format: str = "auto",
+        mapping: Mapping[str, Any] | str | None = None,
+        save_mapping: bool = False,
+        create_accounts: bool = False,
     ) -> dict[str, Any]:
-        """Upload a bank file into an account; returns the import result."""
-        if isinstance(file, bytes):
-            content, name = file, filename or "upload"
-        else:
-            path = Path(file)
-            content, name = path.read_bytes(), filename or path.name
+        """Upload a bank file into an account; returns the import result.
+
+        ``mapping`` is a CSV column mapping (a preview's ``layout["mapping"]``, maybe fixed)
+        or a preset name; ``save_mapping`` keeps it for the account's next files;
+        ``create_accounts`` confirms creating the accounts of a multi-account file.
+        """
+        data = self._import_form(account_id, format, mapping, create_accounts)
+        if save_mapping:
+            data["save_mapping"] = "true"
+        out: dict[str, Any] = self._json(
+            "POST", "/api/imports", data=data, files={"file": self._file(file, filename)}
+        )
+        return out
+
+    def preview_import(
+        self,
+        account_id: int,
+        file: Path | str | bytes,
+        *,
+        filename: str | None = None,
+        format: str = "auto",
+        mapping: Mapping[str, Any] | str | None = None,
+        create_accounts: bool = False,
+    ) -> dict[str, Any]:
+        """What importing a file would do (format, column mapping, first rows); writes nothing."""
         out: dict[str, Any] = self._json(
             "POST",
-            "/api/imports",
-            data={"account_id": str(account_id), "format": format},
-            files={"file": (name, content, "application/octet-stream")},
+            "/api/imports/preview",
+            data=self._import_form(account_id, format, mapping, create_accounts),
+            files={"file": self._file(file, filename)},
         )
         return out
 

@@ -3,8 +3,9 @@
 Answers derived from the ledger are cached under its data version and carry an ETag; the
 transaction list is encoded without Pydantic and pages by keyset. Two app instances on one
 database stand in for two workers: a write through either, or straight into the database
-(another process, the CLI), is seen by the next read of both; a logout, revoked session or
-password change ends a token on both at once. With a Redis URL, workers share results.
+through fincast's engine (the CLI, another process), is seen by the next read of both; a
+logout, revoked session or password change ends a token on both at once. With a Redis URL,
+workers share results.
 """
 
 from __future__ import annotations
@@ -100,6 +101,29 @@ def test_an_etag_is_one_users_and_not_anothers(
     assert r.status_code == 200
 
 
+def test_transaction_pages_answer_304_until_the_ledger_changes(
+    client: ApiClient, second: ApiClient, alice: LoggedIn, bob: LoggedIn
+) -> None:
+    account = _account(client, alice)
+    _spend(client, alice, account, "-40.00")
+    url = "/api/transactions?limit=50"
+    first = client.get(url, headers=alice.headers)
+    etag = first.headers["etag"]
+    assert first.json()["count"] == 1 and first.headers["cache-control"] == "private, no-cache"
+    assert client.get(url, headers={**alice.headers, "If-None-Match": etag}).status_code == 304
+    # Another worker names the same page the same way; another query or user does not.
+    assert second.get(url, headers={**alice.headers, "If-None-Match": etag}).status_code == 304
+    narrower = client.get(url + "&q=shop", headers={**alice.headers, "If-None-Match": etag})
+    assert narrower.status_code == 200
+    assert client.get(url, headers={**bob.headers, "If-None-Match": etag}).status_code == 200
+
+    # A write through one worker is seen by the next read on the other.
+    tx = _spend(client, alice, account, "-2.50")
+    changed = second.get(url, headers={**alice.headers, "If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    assert changed.json()["count"] == 2 and changed.json()["data"][0]["id"] == tx["id"]
+
+
 # -- cached answers and writes, across workers ---------------------------------------------
 
 
@@ -129,7 +153,8 @@ def test_a_write_by_another_process_is_seen_at_once(
     account = _account(client, alice)
     tx = _spend(client, alice, account, "-10.00")
     assert _month_expense(client, alice) == Decimal("10.00")
-    # Straight into the database, as the CLI or another host would: no hook in this process.
+    # Straight into the database, as the CLI or another host would: no service code runs,
+    # only the engine (whose events renew the user's data revision: ledger/revisions.py).
     with engine.begin() as conn:
         conn.execute(
             update(Transaction).where(Transaction.id == tx["id"]).values(amount=Decimal("-12.00"))

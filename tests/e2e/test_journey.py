@@ -157,6 +157,8 @@ def test_a_newcomer_signs_up_imports_corrects_budgets_and_forecasts(
         # The uploader shortens long names ("chase_s...ecking.csv"); its size line shows.
         uploader = page.locator('[data-testid="stFileUploader"]')
         expect(uploader.get_by_text(re.compile(r"\d(\.\d)?\s?[KM]?B$"))).to_be_visible(timeout=WAIT)
+        page.get_by_role("button", name="Preview", exact=True).click()  # then confirm it
+        expect(page.get_by_text(f"Preview of {file.name}")).to_be_visible(timeout=WAIT)
         page.get_by_role("button", name="Import", exact=True).click()
         expect(
             page.get_by_text(re.compile(rf"{re.escape(file.name)} \(\w+\): \d+ imported"))

@@ -23,6 +23,11 @@ from fincast.ledger.models import (
     AccountType,
     AnomalyRecord,
     AuthToken,
+    BatchForecast,
+    BatchHousehold,
+    BatchInsight,
+    BatchPartition,
+    BatchRun,
     Budget,
     CategorizationRule,
     Category,
@@ -203,6 +208,66 @@ def _seed(engine: Engine) -> None:
                     parent_id=None,
                 )
             )
+            # batch results (migration 0007): derived, but a backup still holds every table
+            s.add(
+                BatchForecast(
+                    user_id=user.id,
+                    series="total_expense",
+                    month="2024-02",
+                    horizon=1,
+                    point=Decimal("1234.50"),
+                    lo_95=Decimal("1000.00"),
+                    hi_95=Decimal("1500.25"),
+                    data_version="0123456789abcdef",
+                    model_version="1700000000000000000",
+                    computed_at=T0,
+                )
+            )
+            s.add(
+                BatchHousehold(
+                    user_id=user.id,
+                    data_version="0123456789abcdef",
+                    model_version="1700000000000000000",
+                    payload={"month": "2024-02", "series": [{"id": "ünï", "value": 1.5}]},
+                    computed_at=T0,
+                )
+            )
+            s.add(
+                BatchInsight(
+                    user_id=user.id,
+                    kind="overspending",
+                    subject="dining",
+                    month="2024-02",
+                    value=0.375,
+                    data_version="0123456789abcdef",
+                    computed_at=T0,
+                )
+            )
+        run = BatchRun(
+            kind="score",
+            params_key="p" * 64,
+            status="finished",
+            model_version="1700000000000000000",
+            n_partitions=1,
+            summary={"users": 2, "series": 24},
+            started_at=T0,
+            finished_at=T0,
+        )
+        s.add(run)
+        s.flush()
+        s.add(
+            BatchPartition(
+                run_id=run.id,
+                number=0,
+                user_ids=[1, 2],
+                status="done",
+                users=2,
+                series=24,
+                failures=[{"user_id": 3, "reason": "2 months of history"}],
+                seconds=1.25,
+                finished_at=T0,
+            )
+        )
         s.add(RateLimitCounter(key="k" * 64, count=3, expires_at=T0))
 
 

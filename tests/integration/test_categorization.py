@@ -157,3 +157,45 @@ def test_cli_lists_rule_suggestions_as_json(
     finally:
         get_engine.cache_clear()
         get_settings.cache_clear()
+
+
+def test_the_users_model_weighs_a_rare_category_up(engine: Engine, tmp_path: Path) -> None:
+    from fincast.ml.categorizer import TextCategorizer
+
+    with session_scope(engine) as s:
+        user = ledger.get_or_create_user(s, "rare@example.com")
+        account = ledger.get_or_create_account(s, user.id, "Main")
+        user_id, account_id = user.id, account.id
+        cats = ledger.category_ids(s, user_id)
+    words = ["NORTH", "SOUTH", "EAST", "WEST", "FRESH", "CORNER", "CITY", "GREEN", "BLUE", "ROYAL"]
+    lines = ["Date,Payee,Amount"]
+    for i, (a, b) in enumerate((a, b) for a in words for b in words[:6]):
+        lines.append(f"2024-{1 + i % 12:02d}-{1 + i % 27:02d},{a} MARKET {b},-{20 + i}.00")
+    lines += ["2024-03-14,PET MARKET,-18.00", "2024-07-09,PET SUPPLIES,-25.00"]
+    data = ("\n".join(lines) + "\n").encode()
+    import_file(engine, user_id=user_id, account_id=account_id, data=data, filename="h.csv")
+    with session_scope(engine) as s:
+        for tx in s.scalars(select(Transaction).where(Transaction.user_id == user_id)):
+            slug = "healthcare" if "PET" in (tx.payee_raw or "") else "groceries"
+            tx.category_id, tx.category_source = cats[slug], CategorySource.USER
+    with engine.connect() as conn:
+        served = categorization.user_suggester(conn, user_id, models_dir=tmp_path)
+        taught = categorization._taught(conn, user_id)
+    model = served.user_model
+    assert model is not None and model.class_weight_power == 0.5
+    meta = json.loads(
+        (
+            tmp_path / "categorization" / "users" / str(user_id) / "categorizer-user.meta.json"
+        ).read_text()
+    )
+    assert meta["rows"] == 62
+    new = taught.frame.iloc[:1].assign(payee=["PET CORNER"], description=[None])
+    # 60 grocery rows against 2: unweighted, "CORNER" (a grocery word 16 times over) makes
+    # the rare category a coin toss; weighted, "PET" decides.
+    plain = TextCategorizer(class_weight_power=0.0).fit(
+        taught.frame, taught.labels, sample_weight=taught.weights
+    )
+    rare = str(cats["healthcare"])
+    assert model.predict(new)[0] == rare
+    assert model.confidence(model.predict_proba(new))[0] > 0.75
+    assert plain.confidence(plain.predict_proba(new))[0] < 0.6

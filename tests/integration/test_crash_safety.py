@@ -28,6 +28,7 @@ from sqlalchemy import Engine, MetaData, Table, func, insert, inspect, select, t
 
 from fincast.config import write_private_file
 from fincast.db import migrate
+from fincast.ledger import revisions
 from fincast.ledger.models import ImportBatch, Transaction
 from tests.support.crash import (
     CRASH_BACKENDS,
@@ -88,6 +89,15 @@ def _import(db: CrashDatabase, tmp: Path, path: Path) -> dict[str, object]:
 def test_a_killed_cli_import_leaves_nothing_half_done(db: CrashDatabase, tmp_path: Path) -> None:
     small = write_csv(tmp_path / "small.csv", SMALL, start=10**6)
     big = write_csv(tmp_path / "big.csv", BIG)
+    made = fincast(
+        "users",
+        "create",
+        "crash@example.com",
+        "--password",
+        "a horse battery staple",
+        env=db.env(tmp_path),
+    )
+    assert made.returncode == 0, made.stderr
     assert _import(db, tmp_path, small)["imported"] == SMALL  # acknowledged
 
     proc = start_fincast(
@@ -235,7 +245,8 @@ def _seed_at_first_revision(engine: Engine) -> None:
     """Rows in the tables as the first revision laid them out (not today's models)."""
     now = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     meta = MetaData()
-    with engine.begin() as conn:
+    # Written as that fincast wrote them: no data-revision tokens (the column comes later).
+    with engine.connect() as conn, revisions.kept(conn), conn.begin():
         users, accounts, transactions, tokens = (
             Table(name, meta, autoload_with=conn)
             for name in ("users", "accounts", "transactions", "auth_tokens")

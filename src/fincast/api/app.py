@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from http import HTTPStatus
@@ -19,27 +20,60 @@ from fincast.api.observability import Metrics, RequestContextMiddleware, configu
 from fincast.api.problems import PROBLEM_MEDIA_TYPE, Problem
 from fincast.api.routers import ROUTERS, anomalies, recurring
 from fincast.config import Settings, get_settings, secure_data_dirs
+from fincast.errors import FincastError
 from fincast.services import database
+from fincast.services.forecasting import household
 from fincast.services.forecasting.cache import CACHE
 from fincast.services.ratelimit import AuthLimits, AuthRateLimiter, make_storage, work_limiter
+
+log = logging.getLogger(__name__)
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Threads a worker runs sync routes in (anyio's default is 40): past a few per core they
     # only queue for the GIL, and that queue is what drives p99 under load. The engine's pool
-    # holds one connection per thread (fincast.db.engine.POOL_SIZE + POOL_OVERFLOW).
+    # keeps one connection per thread (fincast.db.engine.POOL_SIZE).
     threads = app.state.settings.request_threads
     anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+    if app.state.prepare_worker:
+        await anyio.to_thread.run_sync(_prepare_worker, app.state.settings)
     yield
 
 
-def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
+def _prepare_worker(settings: Settings) -> None:
+    """Load what every prediction needs before the first request, then settle the heap.
+
+    The shared household model is loaded when its file exists (training stays with the
+    first request that needs it), then :func:`~fincast.services.forecasting.household.
+    settle_heap` takes the long-lived objects out of the collector's full passes.
+    """
+    try:
+        if not household.preload(settings.resolved_models_dir):
+            household.settle_heap()
+    except FincastError as exc:  # a refused model file: the first prediction reports it
+        log.warning("household model not preloaded: %s", exc)
+        household.settle_heap()
+
+
+def served_app() -> FastAPI:
+    """The app as ``fincast serve`` runs it in each worker process (uvicorn's factory)."""
+    return create_app(prepare_worker=True)
+
+
+def create_app(
+    engine: Engine | None = None,
+    settings: Settings | None = None,
+    *,
+    prepare_worker: bool = False,
+) -> FastAPI:
     """Build the API for ``engine`` (default: the configured database) and ``settings``.
 
     Args:
         engine: Database to serve; tests pass their own.
         settings: Configuration; default :func:`fincast.config.get_settings`.
+        prepare_worker: At start-up, load the household model and settle the heap
+            (:func:`_prepare_worker`): for a process that does nothing but serve.
 
     Returns:
         The ASGI app, OpenAPI docs at ``/docs``.
@@ -58,6 +92,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     )
     metrics = Metrics()
     app.state.engine = engine
+    app.state.prepare_worker = prepare_worker
     app.state.settings = settings
     app.state.session_factory = database.sessions(engine)
     app.state.metrics = metrics

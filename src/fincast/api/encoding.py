@@ -8,7 +8,8 @@ as a decimal string, UTC times with ``Z``), so clients see the same JSON.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Hashable
 from decimal import Decimal
 from typing import Any
 
@@ -39,6 +40,11 @@ def json_response(
 ) -> Response:
     """An ``application/json`` answer whose body is already encoded."""
     return Response(body, status_code=status_code, media_type="application/json", headers=headers)
+
+
+def etag_for(key: Hashable) -> str:
+    """A strong ETag naming ``key`` (a digest of its repr: the same in every worker)."""
+    return '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
 
 
 def etag_matches(request: Request, etag: str) -> bool:

@@ -39,6 +39,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -407,22 +408,31 @@ def _login(base: str) -> tuple[str, int]:
 
 
 def _warm(base: str, token: str, workers: int) -> None:
-    """Compute every cached answer in every worker (fresh connections spread over them).
+    """Compute every cached answer in every worker before anything is timed.
 
-    The first prediction may train the shared household model (a minute at most).
+    The first prediction may train the shared household model (a minute at most); the other
+    workers then load it on their first prediction. Sequential fresh connections can all be
+    accepted by the same worker, so the warm-up sends from several connections at once, in
+    rounds, until every worker must have answered each endpoint.
     """
     import httpx
 
     headers = {"Authorization": f"Bearer {token}"}
     httpx.post(f"{base}/api/predict/expense", json={}, headers=headers, timeout=600)
-    for _ in range(4 * workers):
-        for method, path, body in (
-            ("POST", "/api/predict/expense", {}),
-            ("GET", "/api/insights/monthly", None),
-            ("GET", "/api/transactions?limit=50", None),
-        ):
-            r = httpx.request(method, base + path, json=body, headers=headers, timeout=120)
-            r.raise_for_status()
+
+    def client() -> None:
+        with httpx.Client(base_url=base, headers=headers, timeout=120) as c:
+            for _ in range(5):
+                for method, path, body in (
+                    ("POST", "/api/predict/expense", {}),
+                    ("GET", "/api/insights/monthly", None),
+                    ("GET", "/api/transactions?limit=50", None),
+                ):
+                    c.request(method, path, json=body).raise_for_status()
+
+    with ThreadPoolExecutor(max_workers=8 * workers) as pool:
+        for done in [pool.submit(client) for _ in range(8 * workers)]:
+            done.result()
 
 
 def read_after_write(base: str, token: str, account: int, checks: int) -> dict[str, int]:

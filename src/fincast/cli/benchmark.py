@@ -343,3 +343,27 @@ def dashboard(
     with progress_bar("dashboard pages", None) as advance:
         report = run(rounds, progress=lambda _done, _total: advance(1))
     typer.echo(json.dumps(report) if as_json else to_markdown(report))
+
+
+@benchmark_app.command("batch")
+def batch(
+    households: int = typer.Option(1_000, "--households", min=1, help="Synthetic households."),
+    database_url: str | None = typer.Option(
+        None, "--database-url", help="An empty database (default: a temporary SQLite file)."
+    ),
+    partition_size: int = typer.Option(500, "--partition-size", min=1, help="Users per task."),
+    workers: int | None = typer.Option(None, "--workers", min=1, help="Local Dask workers."),
+    ets_sample: int = typer.Option(200, "--ets-sample", min=1, help="Households for AutoETS."),
+) -> None:
+    """Generate, bulk-load and batch-score N households x 36 months; AutoETS beside."""
+    from fincast.benchmarks.batch import run
+
+    result = run(
+        households,
+        database_url=database_url,
+        partition_size=partition_size,
+        workers=workers,
+        ets_sample=ets_sample,
+        progress=lambda msg: console.print(f"[bold]{msg}[/bold]", highlight=False),
+    )
+    print_json(result)

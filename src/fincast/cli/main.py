@@ -11,6 +11,7 @@ from fincast import __version__
 from fincast.cli import (
     anomalies,
     backup,
+    batch,
     benchmark,
     categorize,
     dashboard,
@@ -61,6 +62,7 @@ for _module in (
     forecast,
     serve,
     benchmark,
+    batch,
     backup,
     recurring,
     anomalies,

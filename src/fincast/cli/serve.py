@@ -38,7 +38,7 @@ def serve(
     engine.dispose()
     warm_categorizer()
     uvicorn.run(
-        "fincast.api.app:create_app",
+        "fincast.api.app:served_app",
         factory=True,
         host=host,
         port=port,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from functools import lru_cache
@@ -11,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fincast.config import get_settings, private_dir
@@ -43,10 +45,14 @@ def _private_companions(db: str) -> None:
 
 #: Connections one process keeps open, and how many more it may open under a burst. The API
 #: runs sync routes in 16 threads per worker (``FINCAST_REQUEST_THREADS``), each using at
-#: most one connection at a time, so 8 + 8 lets every thread have one; a server database sees
-#: at most 16 connections per worker process.
-POOL_SIZE = 8
-POOL_OVERFLOW = 8
+#: most one connection at a time, so the pool keeps one per thread: a connection opened
+#: beyond the pool's size is closed again when it is handed back, and on PostgreSQL every
+#: such open is a new server process. With 8 kept and 8 more allowed, a worker under load
+#: opened and closed connections all the time, and its requests waited seconds behind them
+#: (docs/benchmarks.md, "API under load"). A server database sees at most 20 connections
+#: per worker process.
+POOL_SIZE = 16
+POOL_OVERFLOW = 4
 
 
 def _pool_defaults(kwargs: dict[str, Any]) -> None:
@@ -93,9 +99,51 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             url = parsed.update_query_dict({"charset": "utf8mb4"}).render_as_string(
                 hide_password=False
             )
-    kwargs.setdefault("pool_pre_ping", True)
     _pool_defaults(kwargs)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_after_idle(engine)
+    return engine
+
+
+def _ping(dbapi_conn: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    try:
+        cursor.execute("SELECT 1")
+        dbapi_conn.rollback()  # leave no transaction open behind the ping
+    except Exception as exc:  # any driver's error: this connection is gone
+        raise DisconnectionError(f"pooled connection failed its ping: {exc}") from exc
+    finally:
+        with suppress(Exception):
+            cursor.close()
+
+
+#: A pooled server connection idle longer than this is pinged before it is handed out.
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it sat idle, not on every checkout.
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout: a round trip (and server work)
+    before each of a request's one or two checkouts, while a cached answer needs only the
+    token look-up itself (docs/benchmarks.md, "API under load"). A connection that was in
+    use a moment ago is alive; one that sat idle may have been dropped (a server restart,
+    MySQL's ``wait_timeout``). This is SQLAlchemy's documented pessimistic-disconnect
+    recipe with an idle bound: raising ``DisconnectionError`` at checkout makes the pool
+    discard the connection and hand out a fresh one.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        record.info["fincast_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("fincast_idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        _ping(dbapi_conn)
 
 
 @lru_cache(maxsize=4)

@@ -9,7 +9,7 @@ from typing import Any
 
 from fincast.errors import ParseError
 from fincast.ingest._text import squash
-from fincast.ingest.categorize import Categorizer
+from fincast.ingest.categorize import KEYWORD_SOURCE, Categorizer
 from fincast.ingest.fingerprint import external_fingerprint, normalize_payee, strip_invisible
 from fincast.ingest.rows import ParsedTransaction, TransactionRow
 from fincast.ingest.values import MAX_DATE, MIN_DATE
@@ -126,7 +126,10 @@ class RowBuilder:
         currency = p.currency if p.currency and len(p.currency) == 3 else self.currency
         ckey = (payee_raw, description, amount if self._by_amount else amount > 0)
         category = self._categories.get(ckey)
-        if category is None:
+        if p.kind == "transfer" and "transfers" in self.categorizer.category_ids:
+            # A wallet's currency conversion or bank transfer moves the user's own money.
+            category = (self.categorizer.category_ids["transfers"], KEYWORD_SOURCE)
+        elif category is None:
             category = self._category(ckey, amount, payee_raw, description)
         if not MIN_DATE <= p.date <= MAX_DATE:
             raise ParseError(

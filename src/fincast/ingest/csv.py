@@ -19,17 +19,23 @@ from typing import IO, Any
 
 from fincast.errors import ParseError
 from fincast.ingest._text import FALLBACK_ENCODINGS, bom_encoding, squash
-from fincast.ingest.mapping import CsvMapping, infer_mapping
+from fincast.ingest.infer import Layout, infer_layout, normalize_header, stated_currency
+from fincast.ingest.mapping import CsvMapping, mapping_to_dict, preset_for
 from fincast.ingest.rows import ParseContext, ParsedTransaction
 from fincast.ingest.values import AmountFormat, DateColumn
 
 SAMPLE_BYTES = 64 * 1024
 _ZERO = Decimal(0)
 HEADER_SEARCH_ROWS = 30
+CONTENT_ROWS = 200
 _CACHE_LIMIT = 100_000
 DELIMITERS = (",", ";", "\t", "|")
-_DEBIT_WORDS = frozenset({"debit", "dr", "d", "withdrawal", "out", "soll", "s", "charge"})
-_CREDIT_WORDS = frozenset({"credit", "cr", "c", "deposit", "in", "haben", "h", "payment"})
+_DEBIT_WORDS = frozenset(
+    {"debit", "dr", "d", "withdrawal", "out", "soll", "s", "charge", "af", "cargo", "debito"}
+)
+_CREDIT_WORDS = frozenset(
+    {"credit", "cr", "c", "deposit", "in", "haben", "h", "payment", "bij", "abono", "credito"}
+)
 
 _BREAKS = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
@@ -89,6 +95,7 @@ class CsvReader:
         self.mapping = context.mapping
         self.default_currency = context.default_currency
         self.report = context.report
+        self.mapping_optional = context.mapping_optional
 
     def _sample(self) -> bytes:
         self.stream.seek(0)
@@ -101,27 +108,77 @@ class CsvReader:
         return (enc,) if enc else FALLBACK_ENCODINGS
 
     def _header(self, rows: list[list[str]]) -> tuple[int, list[str], CsvMapping]:
+        mapping = self.mapping
+        if mapping is not None:
+            for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+                cells = [c.strip() for c in row]
+                if mapping.date.lower() in {c.lower() for c in cells}:
+                    self._describe(i, cells, mapping, None)
+                    return i, cells, mapping
+            if not self.mapping_optional:
+                raise ParseError(
+                    f"no header row names the date column {mapping.date!r} "
+                    f"of mapping {mapping.name!r}",
+                    file=self.filename,
+                )
+            self.report.notes.append(
+                f"the account's saved mapping names the date column {mapping.date!r}, which "
+                "this file has not; its columns were recognised instead"
+            )
+        unsure: tuple[int, list[str], Layout] | None = None
         for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
             cells = [c.strip() for c in row]
-            if self.mapping is not None:
-                lower = {c.lower() for c in cells}
-                if self.mapping.date.lower() in lower:
-                    return i, cells, self.mapping
+            preset = preset_for(cells)
+            if preset is not None:
+                self._describe(i, cells, preset, None)
+                return i, cells, preset
+            layout = infer_layout(cells, rows[i + 1 : i + 1 + CONTENT_ROWS])
+            if layout is None:
                 continue
-            found = infer_mapping(cells)
-            if found is not None:
-                return i, cells, found
-        if self.mapping is not None:
+            if layout.sure:
+                self._describe(i, cells, layout.mapping, layout)
+                return i, cells, layout.mapping
+            if unsure is None:
+                unsure = (i, cells, layout)
+        if unsure is not None:
+            i, cells, layout = unsure
+            self._describe(i, cells, layout.mapping, layout)
             raise ParseError(
-                f"no header row names the date column {self.mapping.date!r} "
-                f"of mapping {self.mapping.name!r}",
+                "cannot tell the columns for sure: "
+                + "; ".join(layout.ambiguities or ["low confidence"])
+                + "; pass --mapping (or fix the mapping in the import preview)",
                 file=self.filename,
+                line=i + 1,
             )
         raise ParseError(
             "cannot tell which columns hold the date and the amount; "
             "pass --mapping with a preset or a mapping file",
             file=self.filename,
         )
+
+    def _describe(
+        self, at: int, headers: list[str], mapping: CsvMapping, layout: Layout | None
+    ) -> None:
+        """Keep what was decided about the layout on the report (for the import preview)."""
+        roles = mapping_to_dict(mapping)
+        for key in ("date_format", "decimal", "negate", "delimiter", "encoding", "html_unescape"):
+            roles.pop(key, None)
+        if layout is not None:
+            confidence = dict(layout.confidence)
+            source = "inferred"
+        else:
+            confidence = dict.fromkeys(roles, 1.0)
+            source = "preset" if mapping.signature else "mapping"
+        self.report.layout = {
+            "source": source,
+            "name": mapping.name,
+            "header_line": at + 1,
+            "headers": [h for h in headers],
+            "mapping": mapping_to_dict(mapping),
+            "confidence": confidence,
+            "notes": list(layout.notes) if layout else [],
+            "ambiguities": list(layout.ambiguities) if layout else [],
+        }
 
     def __iter__(self) -> Iterator[ParsedTransaction]:
         """Yield the file's transactions; raises ParseError (before yielding) on bad values."""
@@ -149,7 +206,7 @@ class CsvReader:
         with closing(_text_rows(self.stream, encoding, delimiter, self.filename)) as rows:
             for _, row in rows:
                 first_rows.append(row)
-                if len(first_rows) >= HEADER_SEARCH_ROWS:
+                if len(first_rows) >= HEADER_SEARCH_ROWS + CONTENT_ROWS:
                     break
         header_at, headers, mapping = self._header(first_rows)
         index = {h.lower(): i for i, h in reversed(list(enumerate(headers)))}
@@ -174,6 +231,12 @@ class CsvReader:
             "payee": col(mapping.payee),
             "external_id": col(mapping.external_id),
             "currency": col(mapping.currency),
+            "fee": col(mapping.fee),
+            "status": col(mapping.status),
+            "type": col(mapping.type),
+            "payee_from": col(mapping.payee_from),
+            "payee_to": col(mapping.payee_to),
+            "account": col(mapping.account),
         }
         desc_cols = [c for c in (col(d) for d in mapping.description) if c is not None]
         dates = DateColumn(file=self.filename, field=mapping.date, date_format=mapping.date_format)
@@ -183,7 +246,7 @@ class CsvReader:
             default="," if delimiter == ";" else ".",
         )
         money: list[tuple[int, str]] = []
-        for key in ("amount", "debit", "credit"):
+        for key in ("amount", "debit", "credit", "fee"):
             c = cols[key]
             if c is not None:
                 money.append((c, str(getattr(mapping, key))))
@@ -198,7 +261,11 @@ class CsvReader:
                 for c, name in money:
                     if c < len(row):
                         amounts.observe(row[c], line, name)
+        stated = stated_currency(first_rows[:header_at], headers)
+        if self.report.layout is not None:
+            self.report.layout["currency"] = stated
         return {
+            "currency": stated or self.default_currency,
             "encoding": encoding,
             "delimiter": delimiter,
             "header_at": header_at,
@@ -244,6 +311,10 @@ class CsvReader:
             cols["external_id"],
             cols["currency"],
         )
+        c_fee, c_status, c_type = cols["fee"], cols["status"], cols["type"]
+        c_from, c_to, c_account = cols["payee_from"], cols["payee_to"], cols["account"]
+        default_currency = plan["currency"]
+        wallet = any(c is not None for c in (c_fee, c_status, c_type, c_from, c_to, c_account))
         assert c_date is not None
         needed = max(c for c in (c_date, c_amount, c_debit, c_credit) if c is not None)
         unescape = mapping.html_unescape
@@ -317,6 +388,25 @@ class CsvReader:
             if mapping.negate:
                 amount = -amount
             payee = row[c_payee] if c_payee is not None and c_payee < len(row) else None
+            kind = account = None
+            fee: Decimal | None = None
+            if wallet:
+                if c_status is not None and c_status < len(row):
+                    status = row[c_status].strip()
+                    if normalize_header(status) not in COMPLETED:
+                        self.report.skip(
+                            f"line {line}: status {status!r} is not completed; not imported"
+                        )
+                        continue
+                if c_type is not None and c_type < len(row):
+                    kind = transfer_kind(row[c_type])
+                if c_from is not None and c_to is not None:
+                    side = c_to if amount < 0 else c_from
+                    payee = row[side] if side < len(row) else payee
+                if c_account is not None and c_account < len(row):
+                    account = row[c_account].strip() or None
+                if c_fee is not None and c_fee < len(row):
+                    fee = amounts.parse(row[c_fee], line, mapping.fee or "fee")
             desc = " ".join(row[c].strip() for c in desc_cols if c < len(row) and row[c].strip())
             if unescape:
                 payee = _unhtml(payee) if payee else payee
@@ -333,15 +423,95 @@ class CsvReader:
                 desc_text = squashed[desc]
             else:
                 desc_text = squashed[desc] = squash(desc)
+            currency = cur if len(cur) == 3 and cur.isalpha() else default_currency
             yield ParsedTransaction(
                 date=dates[raw_date],
                 amount=amount,
                 payee=payee_text,
                 description=desc_text,
                 external_id=ext or None,
-                currency=cur if len(cur) == 3 and cur.isalpha() else self.default_currency,
+                currency=currency,
                 line=line,
+                kind=kind,
+                account=account,
             )
+            if fee:
+                yield ParsedTransaction(
+                    date=dates[raw_date],
+                    amount=fee,
+                    payee=squash(f"{payee_text} fee" if payee_text else "Fee"),
+                    description=f"fee of line {line}",
+                    external_id=f"{ext}:fee" if ext else None,
+                    currency=currency,
+                    line=line,
+                    kind="fee",
+                    account=account,
+                )
+
+
+#: Status words (normalised) of a row that happened; any other status is skipped.
+COMPLETED = frozenset(
+    {
+        "",
+        "completed",
+        "complete",
+        "cleared",
+        "posted",
+        "booked",
+        "settled",
+        "success",
+        "successful",
+        "abgeschlossen",
+        "gebucht",
+        "ausgefuhrt",
+        "erledigt",
+        "termine",
+        "terminee",
+        "effectue",
+        "effectuee",
+        "comptabilise",
+        "completado",
+        "completada",
+        "realizado",
+        "realizada",
+        "liquidado",
+        "completato",
+        "eseguito",
+        "contabilizzato",
+        "concluido",
+        "concluida",
+        "efetuado",
+        "efetuada",
+        "issued",
+        "voltooid",
+        "geboekt",
+        "uitgevoerd",
+    }
+)
+_TRANSFER_TYPES = (
+    "conversion",
+    "umrechnung",
+    "conversione",
+    "conversao",
+    "omrekening",
+    "valutawissel",
+    "transfer",
+    "withdrawal",
+    "bank deposit",
+    "top up",
+    "topup",
+    "virement",
+    "ueberweisung eigene",
+    "traspaso",
+    "trasferimento",
+    "overboeking",
+)
+
+
+def transfer_kind(value: str) -> str | None:
+    """``"transfer"`` when a wallet's transaction type is a conversion or a bank transfer."""
+    word = normalize_header(value)
+    return "transfer" if word and any(t in word for t in _TRANSFER_TYPES) else None
 
 
 def parse_csv(stream: IO[bytes], context: ParseContext) -> Iterator[ParsedTransaction]:

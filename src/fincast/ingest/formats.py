@@ -60,17 +60,20 @@ def parse_stream(
     mapping: CsvMapping | None = None,
     default_currency: str | None = None,
     report: ParseReport | None = None,
+    mapping_optional: bool = False,
 ) -> Iterator[ParsedTransaction]:
     """The transactions of a seekable binary ``stream`` in format ``fmt`` (a canonical name).
 
     CSV is streamed, so a file of millions of rows never sits in memory; the other formats
-    are read whole.
+    are read whole. ``mapping_optional`` marks ``mapping`` as a saved one that gives way to
+    the recognised layout when no header row fits it.
     """
     context = ParseContext(
         filename=filename,
         mapping=mapping,
         default_currency=default_currency,
         report=report if report is not None else ParseReport(),
+        mapping_optional=mapping_optional,
     )
     if fmt == "csv":
         return parse_csv(stream, context)

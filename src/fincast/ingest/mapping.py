@@ -44,6 +44,13 @@ class CsvMapping:
         delimiter: Field delimiter; empty means sniffed.
         encoding: Text encoding; empty means detected.
         html_unescape: Undo HTML escaping (``&amp;``) in text columns.
+        fee: Header of a fee column; a non-zero fee becomes a transaction of its own.
+        status: Header of a status column; rows not completed are skipped with a reason.
+        type: Header of a transaction-type column; conversions and transfers are transfers.
+        balance: Header of a running-balance column (checked by inference, not stored).
+        payee_from: Header of the payer column (the payee of money in, with ``payee_to``).
+        payee_to: Header of the receiver column (the payee of money out).
+        account: Header of a column naming the account (multi-account exports).
         signature: Headers that identify this layout for auto-detection (presets only).
     """
 
@@ -63,11 +70,18 @@ class CsvMapping:
     delimiter: str | None = None
     encoding: str | None = None
     html_unescape: bool = False
+    fee: str | None = None
+    status: str | None = None
+    type: str | None = None
+    balance: str | None = None
+    payee_from: str | None = None
+    payee_to: str | None = None
+    account: str | None = None
     signature: tuple[str, ...] = field(default=(), compare=False)
 
     def validate(self) -> CsvMapping:
         """Return self, or raise InputError when the mapping cannot describe a transaction."""
-        if not self.date:
+        if not self.date.strip():
             raise InputError(f"CSV mapping {self.name!r} names no date column")
         if not self.amount and not (self.debit or self.credit):
             raise InputError(
@@ -122,6 +136,7 @@ PRESETS: dict[str, CsvMapping] = {
             payee="Description",
             description=("Original Description",),
             html_unescape=True,
+            account="Account Name",
             signature=("Date", "Description", "Original Description", "Transaction Type"),
         ),
         CsvMapping(
@@ -338,6 +353,28 @@ def mapping_from_dict(data: Mapping[str, Any], *, name: str = "custom") -> CsvMa
             raise InputError(f"CSV mapping key {key!r} must be a string")
     data.setdefault("name", name if preset is None else f"{preset}+{name}")
     return replace(base, **data).validate()
+
+
+def preset_for(headers: list[str]) -> CsvMapping | None:
+    """The preset whose signature headers all appear in ``headers``, if any."""
+    index = _lookup(headers)
+    for preset in PRESETS.values():
+        if preset.signature and all(h.lower() in index for h in preset.signature):
+            return preset
+    return None
+
+
+def mapping_to_dict(mapping: CsvMapping) -> dict[str, Any]:
+    """The mapping as JSON-ready data that :func:`mapping_from_dict` reads back (no defaults)."""
+    out: dict[str, Any] = {}
+    for f in fields(CsvMapping):
+        if f.name in {"signature", "name"}:
+            continue
+        value = getattr(mapping, f.name)
+        if value == f.default or (f.name == "description" and not value):
+            continue
+        out[f.name] = list(value) if isinstance(value, tuple) else value
+    return out
 
 
 def load_mapping(spec: str | Path | Mapping[str, Any] | None) -> CsvMapping | None:

@@ -112,12 +112,15 @@ def parse_ofx(data: bytes, context: ParseContext) -> list[ParsedTransaction]:
         is_investment = isinstance(statement, InvestmentStatement)
         investment += is_investment
         currency = (getattr(statement, "currency", None) or context.default_currency or "").upper()
+        # The file's own id of the account, so a multi-statement file goes into matching
+        # accounts (a one-statement file goes into the account the user chose).
+        account_ref = str(getattr(account, "account_id", None) or "").strip() or None
         for txn in getattr(statement, "transactions", None) or []:
             record += 1
             if not isinstance(txn, Transaction):
                 report.skip(f"record {record}: investment transaction (trade/income) not imported")
                 continue
-            rows.append(_row(txn, record, currency or None, filename))
+            rows.append(_row(txn, record, currency or None, filename)._replace(account=account_ref))
     if not rows:
         if statements == 0:
             raise EmptyImportError(f"{filename}: no bank or card statement in this OFX file")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import NamedTuple, TypeAlias
+from typing import Any, NamedTuple, TypeAlias
 
 from fincast.ingest.mapping import CsvMapping
 
@@ -21,6 +21,9 @@ class ParsedTransaction(NamedTuple):
         external_id: The bank's own id for the transaction (FITID, AcctSvcrRef, ...).
         currency: ISO code the file states for this transaction, if any.
         line: Line (text formats) or record number (XML) the transaction came from.
+        kind: ``"transfer"`` for a movement between the user's own money (a currency
+            conversion, a wallet top-up), ``"fee"`` for a fee split off its payment.
+        account: The file's name or id of the account (multi-account files), if any.
     """
 
     date: dt.date
@@ -30,6 +33,8 @@ class ParsedTransaction(NamedTuple):
     external_id: str | None = None
     currency: str | None = None
     line: int | None = None
+    kind: str | None = None
+    account: str | None = None
 
 
 #: The ``transactions`` columns a new row fills, in the order of :data:`TransactionRow`.
@@ -76,10 +81,15 @@ TransactionRow: TypeAlias = tuple[
 
 @dataclass
 class ParseReport:
-    """What a parser passed over on purpose: counted as skipped, explained in ``notes``."""
+    """What a parser passed over on purpose: counted as skipped, explained in ``notes``.
+
+    ``layout`` is what a CSV reader decided about the file (header line, headers, the column
+    mapping, its confidence per role, notes), for the import preview.
+    """
 
     skipped: int = 0
     notes: list[str] = field(default_factory=list)
+    layout: dict[str, Any] | None = None
 
     def skip(self, note: str) -> None:
         """Count one record as skipped and keep (at most 50) explanations."""
@@ -97,9 +107,12 @@ class ParseContext:
         mapping: The CSV column mapping (None: detect it); QIF takes its ``date_format``.
         default_currency: Currency of rows whose file states none (the account's).
         report: Where records passed over on purpose are counted.
+        mapping_optional: ``mapping`` is a saved one: when no header row fits it, the
+            layout is inferred instead of refusing the file.
     """
 
     filename: str
     mapping: CsvMapping | None = None
     default_currency: str | None = None
     report: ParseReport = field(default_factory=ParseReport)
+    mapping_optional: bool = False

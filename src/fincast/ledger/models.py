@@ -12,6 +12,7 @@ from typing import Annotated
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -29,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fincast.db.base import Base
+from fincast.ledger import revisions
 from fincast.taxonomy import CategoryKind
 
 MONEY = Numeric(18, 2, asdecimal=True)
@@ -103,6 +105,10 @@ class User(Base):
     display_name: Mapped[str | None] = mapped_column(String(100))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[CreatedAt]
+    # Renewed by every write to the user's ledger (fincast/ledger/revisions.py).
+    data_revision: Mapped[int] = mapped_column(
+        BigInteger, default=revisions.new_token, server_default="0"
+    )
 
     accounts: Mapped[list[Account]] = relationship(back_populates="user", cascade="all")
 
@@ -159,6 +165,10 @@ class Account(Base):
     opening_balance: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
     # Archived accounts keep their history (balances, panels) but take no new imports.
     archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The CSV mapping the user confirmed for this account's files (mapping_from_dict JSON).
+    import_mapping: Mapped[dict[str, object] | None] = mapped_column(JSON, default=None)
+    # The bank's own id or name of the account in files (OFX ACCTID, Mint account name).
+    bank_ref: Mapped[str | None] = mapped_column(String(100), default=None)
     created_at: Mapped[CreatedAt]
 
     user: Mapped[User] = relationship(back_populates="accounts")
@@ -384,3 +394,97 @@ class AnomalyRecord(Base):
     reason: Mapped[str] = mapped_column(String(500))
     detected_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_at: Mapped[CreatedAt]
+
+
+# ------------------------------------------------------------------ batch results (issue 16)
+
+
+class BatchRun(Base):
+    """One ``fincast batch train|score`` run: its parameters, partitions and final summary.
+
+    ``params_key`` identifies the work (kind, users, partition size, model), so a rerun after
+    a crash resumes the unfinished run with the same key instead of starting over.
+    """
+
+    __tablename__ = "batch_runs"
+
+    id: Mapped[IntPK]
+    kind: Mapped[str] = mapped_column(String(16))
+    params_key: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    model_version: Mapped[str] = mapped_column(String(64))
+    n_partitions: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BatchPartition(Base):
+    """One partition of a batch run: its users, and once finished what it produced."""
+
+    __tablename__ = "batch_partitions"
+    __table_args__ = (UniqueConstraint("run_id", "number"),)
+
+    id: Mapped[IntPK]
+    run_id: Mapped[int] = mapped_column(ForeignKey("batch_runs.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    user_ids: Mapped[list[int]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    users: Mapped[int] = mapped_column(Integer, default=0)
+    series: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BatchForecast(Base):
+    """One series' forecast for one month, ``horizon`` months after the user's last month.
+
+    Stamped with the data version (:func:`fincast.services.forecasting.versions.version_digest`)
+    and the household model it was computed from; the 95 % range is calibrated.
+    """
+
+    __tablename__ = "batch_forecasts"
+    __table_args__ = (UniqueConstraint("user_id", "series", "month", "horizon"),)
+
+    id: Mapped[IntPK]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    series: Mapped[str] = mapped_column(String(64))
+    month: Mapped[str] = mapped_column(String(7))
+    horizon: Mapped[int] = mapped_column(Integer)
+    point: Mapped[Decimal] = mapped_column(MONEY)
+    lo_95: Mapped[Decimal] = mapped_column(MONEY)
+    hi_95: Mapped[Decimal] = mapped_column(MONEY)
+    data_version: Mapped[str] = mapped_column(String(16))
+    model_version: Mapped[str] = mapped_column(String(64))
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BatchHousehold(Base):
+    """A user's served household forecast (12 months, 95 %) as the API answers it, stored."""
+
+    __tablename__ = "batch_households"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    data_version: Mapped[str] = mapped_column(String(16))
+    model_version: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, object]] = mapped_column(JSON)
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BatchInsight(Base):
+    """One insight computed by the batch from a user's forecast (e.g. overspending odds)."""
+
+    __tablename__ = "batch_insights"
+    __table_args__ = (UniqueConstraint("user_id", "kind", "subject", "month"),)
+
+    id: Mapped[IntPK]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(64))
+    month: Mapped[str] = mapped_column(String(7))
+    value: Mapped[float] = mapped_column(Float)
+    data_version: Mapped[str] = mapped_column(String(16))
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

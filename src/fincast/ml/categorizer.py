@@ -67,6 +67,10 @@ FORMAT = "fincast-categorizer-1"
 
 #: Longest payee character n-gram of a new model (files written before it existed used 4).
 CHAR_MAX_N = 5
+#: A class's rows weigh (rows of the class) ** -power: 0 is plain, 1 balances the classes.
+#: Half-way lets rare categories be predicted at all (macro-F1) without giving up the common
+#: ones (validated inside the training rows, docs/benchmarks.md "Categorization").
+CLASS_WEIGHT_POWER = 0.5
 
 
 @lru_cache(maxsize=4)
@@ -211,6 +215,10 @@ class TextCategorizer(ClassifierMixin, BaseEstimator):
         max_iter: Iterations of the L-BFGS solver.
         random_state: Seed of the calibration split when rows have no dates.
         char_max_n: Longest character n-gram of the payee (2 to 6).
+        class_weight_power: Each row's weight is multiplied by (rows of its class) to the
+            power ``-class_weight_power`` (rescaled to keep the total): 0 weighs every row
+            alike, 1 every class alike. Without it a category with a handful of rows is
+            rarely the most probable one, whatever the payee says.
     """
 
     def __init__(
@@ -221,6 +229,7 @@ class TextCategorizer(ClassifierMixin, BaseEstimator):
         max_iter: int = 300,
         random_state: int = 0,
         char_max_n: int = CHAR_MAX_N,
+        class_weight_power: float = CLASS_WEIGHT_POWER,
     ) -> None:
         self.C = C
         self.row_weight = row_weight
@@ -228,6 +237,7 @@ class TextCategorizer(ClassifierMixin, BaseEstimator):
         self.max_iter = max_iter
         self.random_state = random_state
         self.char_max_n = char_max_n
+        self.class_weight_power = class_weight_power
 
     def _fit_linear(
         self, X: sparse.csr_matrix, y: npt.NDArray[np.int64], w: npt.NDArray[np.float64]
@@ -273,6 +283,10 @@ class TextCategorizer(ClassifierMixin, BaseEstimator):
             raise InputError("labels must not be missing")
         if not 2 <= int(self.char_max_n) <= 6:
             raise InputError(f"char_max_n must be between 2 and 6, got {self.char_max_n}")
+        if not 0.0 <= float(self.class_weight_power) <= 1.0:
+            raise InputError(
+                f"class_weight_power must be between 0 and 1, got {self.class_weight_power}"
+            )
         self.classes_ = np.array(sorted(labels.astype(str).unique()), dtype=str)
         codes = np.searchsorted(self.classes_, labels.astype(str).to_numpy()).astype(np.int64)
         w = (
@@ -280,6 +294,9 @@ class TextCategorizer(ClassifierMixin, BaseEstimator):
             if sample_weight is None
             else np.asarray(sample_weight, dtype=float)
         )
+        if w.shape != (len(labels),) or not np.all(np.isfinite(w)) or np.any(w < 0):
+            raise InputError(f"sample_weight must be {len(labels)} finite weights >= 0")
+        w = w * _class_weights(codes, self.classes_.size, float(self.class_weight_power))
         codes_text, texts = _unique_texts(X)
         counts = _text_counts(texts, self.char_max_n)[codes_text]
         idf = _idf(counts)
@@ -411,8 +428,9 @@ class TextCategorizer(ClassifierMixin, BaseEstimator):
             state = json.loads(bytes(np.asarray(arrays["state_json"], dtype=np.uint8)))
             if state.get("format") != FORMAT:
                 raise ValueError(f"format {state.get('format')!r}, expected {FORMAT!r}")
-            # Files written before char_max_n existed hashed character 2-4-grams.
-            model = cls(**{"char_max_n": 4, **state["params"]})
+            # Files written before char_max_n existed hashed character 2-4-grams (the class
+            # weights only shape the fit, so older files predict alike without the key).
+            model = cls(**{"char_max_n": 4, "class_weight_power": 0.0, **state["params"]})
             model.classes_ = np.array(state["classes"], dtype=str)
             model.calibration_ = np.asarray(state["calibration"], dtype=np.float64)
             if model.calibration_.shape != (3,):
@@ -436,6 +454,15 @@ class TextCategorizer(ClassifierMixin, BaseEstimator):
                 f"categorizer payload is incomplete or incompatible ({exc})"
             ) from exc
         return model
+
+
+def _class_weights(
+    codes: npt.NDArray[np.int64], n_classes: int, power: float
+) -> npt.NDArray[np.float64]:
+    """Per-row factor (rows of the row's class) ** -power, with mean 1 over the rows."""
+    counts = np.bincount(codes, minlength=n_classes).astype(np.float64)
+    factor = counts[codes] ** -power
+    return factor / factor.mean()
 
 
 def _full_idf(

@@ -4,7 +4,8 @@
 LightGBM) at several cutoffs inside each series' history, scores them on the points after
 each cutoff (never in-sample), combines the best few per series with weights shrunk toward
 the panel-wide ranking, and calibrates intervals with conformal prediction on the same
-out-of-sample residuals.
+out-of-sample residuals (each window combined with weights from the other windows), widened
+by how much the newer windows' errors exceed the band of the older ones.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pandas as pd
 from fincast.errors import InputError
 from fincast.frames import DS, UID, Y, validate_long_frame
 from fincast.ml.baselines import LOCAL_MODELS
-from fincast.ml.conformal import conformal_quantiles
+from fincast.ml.conformal import conformal_quantiles, recency_factor
 from fincast.ml.global_model import GlobalLGBM, SeriesArray
 from fincast.ml.metrics import mase_scale
 
@@ -209,9 +210,11 @@ class FincastForecaster:
             scale = bt[UID].map(self.scales_).to_numpy(dtype=float)
             self.residual_steps_ = bt["step"].to_numpy(dtype=int)
             self.residuals_ = ((bt[Y] - bt[NAME]) / scale).to_numpy(dtype=float)
+            self.residual_windows_ = bt["window"].to_numpy(dtype=int)
         else:
             self.residual_steps_ = np.zeros(0, dtype=int)
             self.residuals_ = np.zeros(0)
+            self.residual_windows_ = np.zeros(0, dtype=int)
         self.backtest_ = bt
         # Final fit on the full history.
         self.global_ = self._new_global().fit(series, h) if "lgbm" in self.models_ else None
@@ -339,9 +342,7 @@ class FincastForecaster:
             mean = self._combine_rows(np.tile(w, (h, 1)), f)
             frames.append((s, mean))
         last_ds = self.last_ds_ if df is None else _last_months(df)
-        bands = {
-            lv: conformal_quantiles(self.residual_steps_, self.residuals_, h, lv) for lv in levels
-        }
+        bands = {lv: self.band(lv, h) for lv in levels}
         uids = [s.uid for s, _ in frames]
         mean_all = np.concatenate([m for _, m in frames])
         scale_all = np.repeat([scales[u] for u in uids], h)
@@ -361,6 +362,21 @@ class FincastForecaster:
         num = list(out.columns[2:])
         out.loc[clip, num] = out.loc[clip, num].clip(lower=0.0)
         return out
+
+    def band(self, level: float, h: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Scaled ``(lo, hi)`` offsets per step of the ``level`` % band.
+
+        The conformal quantiles of every backtest window's residuals, times the
+        :func:`~fincast.ml.conformal.recency_factor` for that level: the newer windows are
+        the closest to the months ahead, so the band is widened by what makes the older
+        windows' band hold the newer ones at ``level`` (never narrowed).
+        """
+        h = self.h_ if h is None else int(h)
+        factor = recency_factor(
+            self.residual_steps_, self.residuals_, self.residual_windows_, h, level
+        )
+        q_lo, q_hi = conformal_quantiles(self.residual_steps_, self.residuals_, h, level)
+        return factor * q_lo, factor * q_hi
 
     def forecast(
         self,

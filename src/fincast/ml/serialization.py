@@ -67,6 +67,7 @@ def forecaster_to_arrays(model: FincastForecaster) -> dict[str, np.ndarray]:
         "weights": model.weights_.to_numpy(dtype=float),
         "residual_steps": np.asarray(model.residual_steps_, dtype=np.int64),
         "residuals": np.asarray(model.residuals_, dtype=float),
+        "residual_windows": np.asarray(model.residual_windows_, dtype=np.int64),
     }
 
 
@@ -95,6 +96,9 @@ def forecaster_from_arrays(arrays: dict[str, np.ndarray]) -> FincastForecaster:
         model.global_scores_ = pd.Series(state["global_scores"]).reindex(model.models_)
         model.residual_steps_ = np.asarray(arrays["residual_steps"], dtype=int)
         model.residuals_ = np.asarray(arrays["residuals"], dtype=float)
+        if "residual_windows" not in arrays:
+            raise ModelFileError("model file predates calibration by window; fit and save it again")
+        model.residual_windows_ = np.asarray(arrays["residual_windows"], dtype=int)
         text = array_text(arrays["lgbm_text"])
         model.global_ = GlobalLGBM.from_text(text, model.h_) if "lgbm" in model.models_ else None
     except (KeyError, ValueError, TypeError) as exc:

@@ -47,6 +47,7 @@ from fincast import __version__
 from fincast.db import migrate
 from fincast.db.base import Base
 from fincast.errors import ConflictError, InputError
+from fincast.ledger import revisions
 
 FORMAT = "fincast-backup"
 FORMAT_VERSION = 1
@@ -309,7 +310,8 @@ def restore(engine: Engine, path: Path, *, force: bool = False) -> BackupSummary
     counts: dict[str, int] = {}
     with zipfile.ZipFile(path) as zf:
         entries = _verify(path, zf, manifest)
-        with engine.begin() as conn:
+        # The commit happens inside ``kept``: the saved tokens come back as they were.
+        with engine.connect() as conn, revisions.kept(conn), conn.begin():
             if not _is_empty(conn):
                 if not force:
                     raise ConflictError(

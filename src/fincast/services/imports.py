@@ -1,39 +1,54 @@
-"""Bank files into the ledger: one file into one account, from the CLI, the API or a script.
+"""Bank files into the ledger: one file into its accounts, from the CLI, the API or a script.
 
 :func:`import_file` is the one import of a bank file, which the CLI, the API upload and the
-benchmark share. The whole file is parsed, checked and categorised before the write
-transaction opens (the rows wait in a temporary spool), so no lock is held while a file or a
-rule is slow; everything the file adds is then written in that one transaction: a bad row
-anywhere means nothing from the file is kept, and a failed import batch is recorded (in its
-own transaction) instead. Re-importing a file, or a statement overlapping an earlier one,
-adds nothing twice: each row's fingerprint is the bank's id where the bank gives one, else
-its content plus an occurrence index, and rows whose fingerprint exists are skipped.
+benchmark share; :func:`preview_file` runs the same reading, routing and checks and writes
+nothing. The whole file is parsed, checked and categorised before the write transaction
+opens (the rows wait in a temporary spool), so no lock is held while a file or a rule is
+slow; everything the file adds is then written in that one transaction: a bad row anywhere
+means nothing from the file is kept, and a failed import batch is recorded (in its own
+transaction) instead. Re-importing a file, or a statement overlapping an earlier one, adds
+nothing twice: each row's fingerprint is the bank's id where the bank gives one, else its
+content plus an occurrence index, and rows whose fingerprint exists are skipped.
+
+Accounts and currencies: a row naming an account (a Mint export's account column, one
+statement of a multi-statement OFX) goes into the user's account with that bank id or name;
+rows in a currency other than their account's are never stored there (a file wholly in
+another currency is refused, naming file and currency). A gap of ``GAP_MONTHS`` or more
+between the file and the account's history is reported in ``ImportResult.warnings``.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Mapping
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, cast
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from fincast.config import get_settings
 from fincast.db.engine import session_scope
-from fincast.errors import ConflictError, EmptyImportError, FincastError
+from fincast.errors import ConflictError, EmptyImportError, FincastError, InputError
 from fincast.ingest.builder import RowBuilder
+from fincast.ingest.categorize import Categorizer
 from fincast.ingest.detect import detect_stream_format
 from fincast.ingest.formats import canonical_format, parse_stream
-from fincast.ingest.mapping import CsvMapping, load_mapping
-from fincast.ingest.rows import TRANSACTION_COLUMNS, ParseReport, TransactionRow
+from fincast.ingest.mapping import CsvMapping, load_mapping, mapping_from_dict, mapping_to_dict
+from fincast.ingest.rows import (
+    TRANSACTION_COLUMNS,
+    ParsedTransaction,
+    ParseReport,
+    TransactionRow,
+)
 from fincast.ingest.spool import Spooled, spool, spool_rows
 from fincast.ledger import batches, categorization
 from fincast.ledger import service as ledger
-from fincast.ledger.models import Account, utcnow
+from fincast.ledger.models import Account, AccountType, Transaction, utcnow
 from fincast.ledger.writer import write_transactions
+from fincast.panel.build import GAP_MONTHS
 from fincast.services import categorization as learned
 from fincast.services._owned import get_owned
 from fincast.services.forecasting import invalidate
@@ -41,7 +56,13 @@ from fincast.services.forecasting import invalidate
 
 @dataclass
 class ImportResult:
-    """What one import did; ``to_dict()`` is the CLI's ``--json`` shape."""
+    """What one import did; ``to_dict()`` is the CLI's ``--json`` shape.
+
+    ``warnings`` are things the user should know although nothing was refused (a gap of
+    months between this file and the account's history); ``accounts`` counts the file's
+    rows per account they went into (several for a multi-account file), ``created_accounts``
+    names the accounts the import created on confirmation.
+    """
 
     file: str
     format: str
@@ -50,10 +71,199 @@ class ImportResult:
     skipped: int
     errors: list[str] = field(default_factory=list)
     batch_id: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    accounts: dict[str, int] = field(default_factory=dict)
+    created_accounts: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The result as plain JSON-ready data."""
         return asdict(self)
+
+
+#: Rows of a file the preview shows as they would be stored.
+PREVIEW_ROWS = 20
+
+
+@dataclass
+class _Target:
+    """One account rows of the file go into, with the builder of its rows."""
+
+    id: int
+    name: str
+    currency: str
+    builder: RowBuilder
+    bank_ref: str | None = None
+    created: bool = False
+    first: dt.date | None = None
+    last: dt.date | None = None
+    rows: int = 0
+
+
+@dataclass
+class _Foreign:
+    rows: int = 0
+    line: int | None = None
+
+
+class _Reroute(Exception):
+    """The file's first unmatched account went into the chosen one, which the file names too."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+class _Router:
+    """Sends each parsed row to its account: the file's account id or name picks one.
+
+    A row naming no account goes to the account the user chose; so does the first account of
+    the file that matches none of the user's (the usual one-account file; the chosen account
+    then remembers that id), unless the file also names the chosen account itself (then that
+    first account is unmatched too: :class:`_Reroute`). Another unmatched account is created
+    when the user confirmed that (``create``), else the import is refused naming every
+    unmatched account.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        user_id: int,
+        chosen: Account,
+        accounts: list[Account],
+        *,
+        create: bool,
+        dry_run: bool,
+        make_builder: Callable[[int, str], RowBuilder],
+        not_chosen: frozenset[str] = frozenset(),
+    ) -> None:
+        self.engine = engine
+        self.not_chosen = not_chosen
+        self.provisional: str | None = None
+        self.provisional_rows = 0
+        self.clash = False
+        self.user_id = user_id
+        self.create = create
+        self.dry_run = dry_run
+        self.make_builder = make_builder
+        self.chosen = self._target(chosen)
+        self.targets: dict[int, _Target] = {chosen.id: self.chosen}
+        self.by_key: dict[str, _Target] = {}
+        self.accounts = [a for a in accounts if not a.archived or a.id == chosen.id]
+        self.chosen_taken = False
+        self.unmatched: dict[str, int] = {}
+        self.new_account_ids: list[int] = []
+
+    def _target(self, account: Account) -> _Target:
+        builder = self.make_builder(account.id, account.currency)
+        return _Target(account.id, account.name, account.currency, builder, account.bank_ref)
+
+    def route(self, key: str | None) -> _Target | None:
+        """The account of a row whose file names account ``key`` (None: no account named)."""
+        if key is None:
+            return self.chosen
+        target = self.by_key.get(key)
+        if target is not None:
+            if key == self.provisional:
+                self.provisional_rows += 1
+            return target
+        if key in self.unmatched:
+            self.unmatched[key] += 1
+            return None
+        lowered = key.strip().lower()
+        match = next((a for a in self.accounts if a.bank_ref and a.bank_ref == key), None)
+        if match is None:
+            match = next((a for a in self.accounts if a.name.lower() == lowered), None)
+        if match is not None:
+            target = self.targets.get(match.id) or self._target(match)
+            if target is self.chosen and self.provisional is not None:
+                self.clash = True  # the file names the chosen account and another one
+        elif (
+            not self.chosen_taken
+            and key not in self.not_chosen
+            and self.chosen.bank_ref in (None, key)
+        ):
+            target = self.chosen
+            target.bank_ref = key
+            self.provisional, self.provisional_rows = key, 1
+        elif self.create:
+            target = self._create(key)
+        else:
+            self.unmatched[key] = 1
+            return None
+        if target is self.chosen:
+            self.chosen_taken = True
+        self.targets[target.id] = target
+        self.by_key[key] = target
+        return target
+
+    def _create(self, key: str) -> _Target:
+        kind = AccountType.CREDIT_CARD if "card" in key.lower() else AccountType.CHECKING
+        currency = self.chosen.currency
+        name = key.strip()[:100]
+        if self.dry_run:
+            fake = -1 - len(self.targets)
+            return _Target(fake, name, currency, self.make_builder(fake, currency), key, True)
+        # Confirmed by the user; created before the write transaction, so the rows can be
+        # built (their fingerprints hold the account id) with no lock held. An import that
+        # fails afterwards removes the accounts it created (:meth:`_Import.run`).
+        with session_scope(self.engine) as session:
+            existing = ledger.find_account(session, self.user_id, name)
+            acc = existing or ledger.get_or_create_account(
+                session, self.user_id, name, type=kind, currency=currency
+            )
+            acc.bank_ref = key[:100]
+            session.flush()
+            account_id, currency = acc.id, acc.currency
+            if existing is None:
+                self.new_account_ids.append(account_id)
+        return _Target(
+            account_id, name, currency, self.make_builder(account_id, currency), key, True
+        )
+
+
+def _months_between(a: dt.date, b: dt.date) -> int:
+    return (b.year - a.year) * 12 + b.month - a.month
+
+
+def _history(conn: Connection, account_ids: list[int]) -> dict[int, tuple[dt.date, dt.date]]:
+    """First and last posted date of each account's existing transactions."""
+    if not account_ids:
+        return {}
+    stmt = (
+        select(
+            Transaction.account_id,
+            func.min(Transaction.posted_date),
+            func.max(Transaction.posted_date),
+        )
+        .where(Transaction.account_id.in_(account_ids))
+        .group_by(Transaction.account_id)
+    )
+    return {row[0]: (row[1], row[2]) for row in conn.execute(stmt) if row[1] is not None}
+
+
+def _gap_warnings(
+    filename: str, targets: Iterable[_Target], history: Mapping[int, tuple[dt.date, dt.date]]
+) -> list[str]:
+    """A warning per account whose existing data is GAP_MONTHS or more from this file's."""
+    out: list[str] = []
+    for t in targets:
+        if t.first is None or t.last is None or t.id not in history:
+            continue
+        first, last = history[t.id]
+        if _months_between(t.last, first) >= GAP_MONTHS:
+            gap = _months_between(t.last, first)
+            where = f"end {gap} months before the first transaction ({first})"
+        elif _months_between(last, t.first) >= GAP_MONTHS:
+            gap = _months_between(last, t.first)
+            where = f"start {gap} months after the last transaction ({last})"
+        else:
+            continue
+        out.append(
+            f"{filename}: its transactions ({t.first} to {t.last}) {where} of account "
+            f"{t.name!r}; the months between are not counted as zeros, and panels and "
+            "forecasts start after the gap"
+        )
+    return out
 
 
 def import_file(
@@ -66,120 +276,410 @@ def import_file(
     format: str = "auto",
     mapping: str | Path | Mapping[str, Any] | None = None,
     max_bytes: int | None = None,
+    create_accounts: bool = False,
+    save_mapping: bool = False,
 ) -> ImportResult:
     """Import one bank file into ``account_id`` of ``user_id``, all or nothing.
 
     Args:
         engine: Database to write to (migrated).
         user_id: Owner of the account; another user's account is reported as not found.
-        account_id: Account the transactions belong to.
+        account_id: Account the transactions belong to (a multi-account file's rows go to
+            the accounts they name; see :class:`_Router`).
         data: File contents, an open binary stream (an upload), or a path.
         filename: Name used in messages and recorded on the import batch.
         format: ``auto`` (by content) or one of csv, ofx, qfx, qif, camt, mt940.
-        mapping: CSV preset name, mapping file (JSON/TOML) or dict; None detects the layout.
+        mapping: CSV preset name, mapping file (JSON/TOML) or dict; None uses the account's
+            saved mapping when it fits the file, else recognises the layout.
         max_bytes: Size limit; None means ``Settings.max_upload_bytes``.
+        create_accounts: Create the accounts of a multi-account file that match none of the
+            user's (else such a file is refused, naming them).
+        save_mapping: Keep ``mapping`` as the account's mapping for its next CSV files.
 
     Returns:
-        Counts of imported, duplicate and skipped transactions, notes, and the batch id.
+        Counts of imported, duplicate and skipped transactions, notes, warnings, the batch.
 
     Raises:
         NotFoundError: The account does not exist or belongs to another user.
         FileTooLargeError: The file is over ``max_bytes``.
         ParseError: A row or record cannot be read (names file, line, field, value).
+        InputError: The file's transactions are all in another currency than the account.
+        ConflictError: The file holds accounts the user has not, and creating them was not
+            confirmed.
         EmptyImportError: The file holds no bank transactions.
     """
+    out = _run(
+        engine,
+        user_id=user_id,
+        account_id=account_id,
+        data=data,
+        filename=filename,
+        format=format,
+        mapping=mapping,
+        max_bytes=max_bytes,
+        create_accounts=create_accounts,
+        save_mapping=save_mapping,
+        preview=False,
+    )
+    assert isinstance(out, ImportResult)
+    return out
+
+
+def preview_file(
+    engine: Engine,
+    *,
+    user_id: int,
+    account_id: int,
+    data: bytes | IO[bytes] | Path,
+    filename: str,
+    format: str = "auto",
+    mapping: str | Path | Mapping[str, Any] | None = None,
+    max_bytes: int | None = None,
+    create_accounts: bool = False,
+) -> dict[str, Any]:
+    """What importing the file would do, with nothing written.
+
+    Returns the detected format, the CSV layout (headers, the proposed mapping, its
+    confidence per role, notes and ambiguities), the first rows as they would be stored,
+    the count of rows and of skipped rows with the reasons, warnings, the accounts rows
+    would go into (and which would be created), and ``error``: the message the import would
+    fail with (the layout is then still there, so the mapping can be fixed).
+    """
+    out = _run(
+        engine,
+        user_id=user_id,
+        account_id=account_id,
+        data=data,
+        filename=filename,
+        format=format,
+        mapping=mapping,
+        max_bytes=max_bytes,
+        create_accounts=create_accounts,
+        save_mapping=False,
+        preview=True,
+    )
+    assert isinstance(out, dict)
+    return out
+
+
+def _run(
+    engine: Engine,
+    *,
+    user_id: int,
+    account_id: int,
+    data: bytes | IO[bytes] | Path,
+    filename: str,
+    format: str,
+    mapping: str | Path | Mapping[str, Any] | None,
+    max_bytes: int | None,
+    create_accounts: bool,
+    save_mapping: bool,
+    preview: bool,
+) -> ImportResult | dict[str, Any]:
     limit = max_bytes if max_bytes is not None else get_settings().max_upload_bytes
     requested = canonical_format(format)
     csv_mapping = load_mapping(dict(mapping) if isinstance(mapping, Mapping) else mapping)
     with session_scope(engine) as session:
-        currency = ledger.get_account(session, user_id, account_id).currency
+        account = ledger.get_account(session, user_id, account_id)
+        owned = list(session.scalars(select(Account).where(Account.user_id == user_id)))
+        session.expunge_all()
+    optional = False
+    if csv_mapping is None and account.import_mapping:
+        csv_mapping = mapping_from_dict(dict(account.import_mapping), name="saved")
+        optional = True
     filename = Path(filename).name or "upload"
     with spool(data, filename, limit) as source:
         file = batches.BatchFile(user_id, account_id, filename, requested, source.sha256)
+        job = _Job(
+            engine,
+            source,
+            file,
+            account=account,
+            accounts=owned,
+            mapping=csv_mapping,
+            mapping_optional=optional,
+            create=create_accounts,
+            save=mapping_to_dict(csv_mapping) if save_mapping and csv_mapping else None,
+        )
         try:
             if file.format == "auto":
                 file = replace(file, format=detect_stream_format(source.stream, filename))
-            return _import(engine, source, file, currency=currency, mapping=csv_mapping)
+                job.file = file
+            return job.preview() if preview else job.run()
         except FincastError as exc:
+            if preview:
+                return job.preview_of_error(exc)
             # Recorded in a transaction of its own; the caller must see the import's error.
             with contextlib.suppress(Exception), engine.begin() as conn:
                 batches.record_failed_batch(conn, file, exc)
             raise
 
 
-def _import(
-    engine: Engine,
-    source: Spooled,
-    file: batches.BatchFile,
-    *,
-    currency: str,
-    mapping: CsvMapping | None,
-) -> ImportResult:
-    # The user's rules are read in a short transaction of their own; parsing, checking and
-    # categorising the whole file then happen with no connection held, so a slow file or
-    # rule never keeps another user's writes waiting. Only the insert is in the write
-    # transaction.
-    with engine.connect() as conn:
-        categorizer = categorization.load_categorizer(conn, file.user_id)
-    # Learned categories (services/categorization.py): the user's model is prepared and run
-    # outside the write transaction; its answers are stored after transfer pairing.
-    with engine.connect() as conn:
-        suggester = learned.user_suggester(conn, file.user_id)
-        accounts = learned.account_names(conn, file.user_id)
-    report = ParseReport()
-    builder = RowBuilder(
-        user_id=file.user_id,
-        account_id=file.account_id,
-        batch_id=None,
-        currency=currency,
-        categorizer=categorizer,
-        filename=file.filename,
-        created_at=utcnow(),
-    )
-    parsed = parse_stream(
-        file.format,
-        source.stream,
-        filename=file.filename,
-        mapping=mapping,
-        default_currency=currency,
-        report=report,
-    )
-    with spool_rows() as rows:
+class _Job:
+    """One file being imported (or previewed) into one user's accounts."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        source: Spooled,
+        file: batches.BatchFile,
+        *,
+        account: Account,
+        accounts: list[Account],
+        mapping: CsvMapping | None,
+        mapping_optional: bool,
+        create: bool,
+        save: dict[str, Any] | None,
+    ) -> None:
+        self.engine = engine
+        self.source = source
+        self.file = file
+        self.account = account
+        self.accounts = accounts
+        self.mapping = mapping
+        self.mapping_optional = mapping_optional
+        self.create = create
+        self.save = save
+        self.report = ParseReport()
+        self.categorizer = Categorizer([], {})
+        self.shown: list[dict[str, Any]] = []
+        self.routers: list[_Router] = []
+
+    def _router(self, *, dry_run: bool, not_chosen: frozenset[str] = frozenset()) -> _Router:
+        # The user's rules are read in a short transaction of their own; parsing, checking
+        # and categorising the whole file then happen with no connection held, so a slow
+        # file or rule never keeps another user's writes waiting.
+        with self.engine.connect() as conn:
+            self.categorizer = categorization.load_categorizer(conn, self.file.user_id)
+        created_at = utcnow()
+
+        def make_builder(account_id: int, currency: str) -> RowBuilder:
+            return RowBuilder(
+                user_id=self.file.user_id,
+                account_id=account_id,
+                batch_id=None,
+                currency=currency,
+                categorizer=self.categorizer,
+                filename=self.file.filename,
+                created_at=created_at,
+            )
+
+        router = _Router(
+            self.engine,
+            self.file.user_id,
+            self.account,
+            self.accounts,
+            create=self.create,
+            dry_run=dry_run,
+            make_builder=make_builder,
+            not_chosen=not_chosen,
+        )
+        self.routers.append(router)
+        return router
+
+    def _rows(self, router: _Router, keep: int = 0) -> Iterator[TransactionRow]:
+        """Every row of the file as stored, routed and checked; refusals raise at the end."""
+        default = self.account.currency.upper()
+        parsed = parse_stream(
+            self.file.format,
+            self.source.stream,
+            filename=self.file.filename,
+            mapping=self.mapping,
+            default_currency=default,
+            report=self.report,
+            mapping_optional=self.mapping_optional,
+        )
+        foreign: dict[tuple[int, str], _Foreign] = {}
+        chosen = router.chosen
         for p in parsed:
-            rows.add(builder.build(p))
-        if rows.count == 0:
-            raise EmptyImportError(
-                f"{file.filename}: no transactions in this {file.format.upper()} file"
+            target = router.route(p.account) if p.account is not None else chosen
+            if target is None:
+                continue
+            currency = (p.currency or default).upper()
+            # A row in the chosen account's currency that went elsewhere may just not state
+            # one (parsers fill it in): it takes its own account's currency.
+            if currency != target.currency.upper() and not (
+                currency == default and target is not chosen
+            ):
+                f = foreign.setdefault((target.id, currency), _Foreign())
+                f.rows += 1
+                f.line = f.line or p.line
+                continue
+            row = target.builder.build(p)
+            target.rows += 1
+            if target.first is None or p.date < target.first:
+                target.first = p.date
+            if target.last is None or p.date > target.last:
+                target.last = p.date
+            if len(self.shown) < keep:
+                self.shown.append(_shown(row, p, target, self.categorizer))
+            yield row
+        if router.clash and router.provisional is not None:
+            if self.create:
+                raise _Reroute(router.provisional)
+            router.unmatched = {router.provisional: router.provisional_rows, **router.unmatched}
+        if router.unmatched:
+            names = ", ".join(f"{k!r} ({n} rows)" for k, n in router.unmatched.items())
+            raise ConflictError(
+                f"{self.file.filename} holds transactions of accounts that match none of "
+                f"yours by the file's account id or name: {names}; name your accounts so, "
+                "or confirm creating them (create_accounts, --create-accounts)"
             )
-        # The model runs here, on the parsed rows, with no connection held (about 7 s per
-        # 100k rows); the write transaction below only stores its answers.
-        suggested = learned.suggest_rows(suggester, _for_model(rows.replay()), accounts)
-        with engine.begin() as conn:
-            batch_id = batches.start_batch(conn, file)
-            n_rows = write_transactions(conn, _in_batch(rows.replay(), batch_id))
-            imported = batches.count_batch_transactions(conn, batch_id)
-            if imported:
-                categorization.mark_transfers(conn, file.user_id, batch_id)
-                learned.store_suggestions(conn, file.user_id, batch_id, suggested)
-            result = ImportResult(
-                file=file.filename,
-                format=file.format,
-                imported=imported,
-                duplicates=n_rows - imported,
-                skipped=report.skipped,
-                errors=report.notes + categorizer.notes,
-                batch_id=batch_id,
+        stored = sum(t.rows for t in router.targets.values())
+        for (target_id, currency), f in foreign.items():
+            target = router.targets[target_id]
+            message = (
+                f"{self.file.filename}: {f.rows} transactions are in {currency} (first at "
+                f"line {f.line}), but account {target.name!r} is in {target.currency}; "
+                f"import them into a {currency} account (amounts are never summed across "
+                "currencies)"
             )
-            batches.finish_batch(
-                conn,
-                batch_id,
-                n_rows=n_rows + result.skipped,
-                n_imported=imported,
-                n_duplicates=result.duplicates,
-                n_skipped=result.skipped,
-                notes=result.errors,
-            )
-    return result
+            if stored == 0:
+                raise InputError(message + "; nothing was imported")
+            self.report.skipped += f.rows
+            self.report.notes.append(message + "; they were not imported")
+
+    def run(self) -> ImportResult:
+        try:
+            try:
+                return self._run(frozenset())
+            except _Reroute as again:
+                self.report = ParseReport()
+                return self._run(frozenset({again.key}))
+        except BaseException:
+            # All or nothing: accounts this import created for the file's other accounts
+            # go too (only while they are still empty).
+            _drop_empty_accounts(self.engine, [i for r in self.routers for i in r.new_account_ids])
+            raise
+
+    def _run(self, not_chosen: frozenset[str]) -> ImportResult:
+        router = self._router(dry_run=False, not_chosen=not_chosen)
+        file = self.file
+        # Learned categories (services/categorization.py): the user's model is prepared and
+        # run outside the write transaction; its answers are stored after transfer pairing.
+        with self.engine.connect() as conn:
+            suggester = learned.user_suggester(conn, file.user_id)
+            names = learned.account_names(conn, file.user_id)
+        with spool_rows() as rows:
+            for row in self._rows(router):
+                rows.add(row)
+            if rows.count == 0:
+                raise EmptyImportError(
+                    f"{file.filename}: no transactions in this {file.format.upper()} file"
+                )
+            targets = [t for t in router.targets.values() if t.rows]
+            with self.engine.connect() as conn:
+                history = _history(conn, [t.id for t in targets])
+            warnings = _gap_warnings(file.filename, targets, history)
+            # The model runs here, on the parsed rows, with no connection held (about 7 s
+            # per 100k rows); the write transaction below only stores its answers.
+            suggested = learned.suggest_rows(suggester, _for_model(rows.replay()), names)
+            with self.engine.begin() as conn:
+                batch_id = batches.start_batch(conn, file)
+                n_rows = write_transactions(conn, _in_batch(rows.replay(), batch_id))
+                imported = batches.count_batch_transactions(conn, batch_id)
+                if imported:
+                    categorization.mark_transfers(conn, file.user_id, batch_id)
+                    learned.store_suggestions(conn, file.user_id, batch_id, suggested)
+                for t in targets:
+                    if t.bank_ref and not t.created:
+                        conn.execute(
+                            update(Account)
+                            .where(Account.id == t.id, Account.bank_ref.is_(None))
+                            .values(bank_ref=t.bank_ref[:100])
+                        )
+                if self.save is not None:
+                    conn.execute(
+                        update(Account)
+                        .where(Account.id == file.account_id)
+                        .values(import_mapping=self.save)
+                    )
+                result = ImportResult(
+                    file=file.filename,
+                    format=file.format,
+                    imported=imported,
+                    duplicates=n_rows - imported,
+                    skipped=self.report.skipped,
+                    errors=self.report.notes + self.categorizer.notes,
+                    batch_id=batch_id,
+                    warnings=warnings,
+                    accounts={t.name: t.rows for t in targets},
+                    created_accounts=[t.name for t in targets if t.created],
+                )
+                batches.finish_batch(
+                    conn,
+                    batch_id,
+                    n_rows=n_rows + result.skipped,
+                    n_imported=imported,
+                    n_duplicates=result.duplicates,
+                    n_skipped=result.skipped,
+                    notes=result.errors + result.warnings,
+                )
+        return result
+
+    def _base(self) -> dict[str, Any]:
+        return {
+            "file": self.file.filename,
+            "format": self.file.format,
+            "account_id": self.file.account_id,
+            "layout": self.report.layout,
+            "rows": self.shown,
+            "total": 0,
+            "skipped": self.report.skipped,
+            "skipped_reasons": list(self.report.notes),
+            "warnings": [],
+            "accounts": {},
+            "new_accounts": [],
+            "error": None,
+        }
+
+    def preview(self) -> dict[str, Any]:
+        try:
+            return self._preview(frozenset())
+        except _Reroute as again:
+            self.report, self.shown = ParseReport(), []
+            return self._preview(frozenset({again.key}))
+
+    def _preview(self, not_chosen: frozenset[str]) -> dict[str, Any]:
+        router = self._router(dry_run=True, not_chosen=not_chosen)
+        total = sum(1 for _ in self._rows(router, keep=PREVIEW_ROWS))
+        targets = [t for t in router.targets.values() if t.rows]
+        with self.engine.connect() as conn:
+            history = _history(conn, [t.id for t in targets if t.id > 0])
+        out = self._base()
+        out.update(
+            total=total,
+            warnings=_gap_warnings(self.file.filename, targets, history),
+            accounts={t.name: t.rows for t in targets},
+            new_accounts=[t.name for t in targets if t.created],
+        )
+        if total == 0:
+            out["error"] = f"{self.file.filename}: no transactions in this file"
+        return out
+
+    def preview_of_error(self, exc: FincastError) -> dict[str, Any]:
+        out = self._base()
+        out["rows"] = []
+        out["error"] = str(exc)
+        return out
+
+
+def _shown(
+    row: TransactionRow, p: ParsedTransaction, target: _Target, categorizer: Categorizer
+) -> dict[str, Any]:
+    """One row of the preview: what the ledger would store, with its file line."""
+    slug = next((k for k, v in categorizer.category_ids.items() if v == row[9]), None)
+    return {
+        "line": p.line,
+        "account": target.name,
+        "date": row[2].isoformat(),
+        "amount": f"{row[3]:.2f}",
+        "currency": row[4],
+        "payee": row[5],
+        "description": row[8],
+        "category": slug if row[9] is not None else None,
+        "kind": p.kind,
+    }
 
 
 _BATCH_COLUMN = TRANSACTION_COLUMNS.index("import_batch_id")
@@ -201,6 +701,24 @@ def _in_batch(rows: Iterable[TransactionRow], batch_id: int) -> Iterator[Transac
         yield cast(TransactionRow, (*row[:i], batch_id, *row[i + 1 :]))
 
 
+def _drop_empty_accounts(engine: Engine, account_ids: list[int]) -> None:
+    """Delete the accounts ``account_ids`` that hold no transaction (a failed import's own)."""
+    if not account_ids:
+        return
+    with engine.begin() as conn:
+        holding = select(Transaction.account_id).where(Transaction.account_id.in_(account_ids))
+        conn.execute(delete(Account).where(Account.id.in_(account_ids), Account.id.not_in(holding)))
+
+
+def _open_account(session: Session, user_id: int, account_id: int) -> None:
+    account = get_owned(session, Account, user_id, account_id, "account")
+    if account.archived:
+        raise ConflictError(
+            f"account {account_id} ({account.name!r}) is archived: unarchive it to import into it"
+        )
+    session.close()  # the importer uses its own connection; do not hold a SQLite lock here
+
+
 def import_upload(
     engine: Engine,
     session: Session,
@@ -211,14 +729,12 @@ def import_upload(
     filename: str,
     format: str = "auto",
     max_bytes: int,
+    mapping: Mapping[str, Any] | str | None = None,
+    save_mapping: bool = False,
+    create_accounts: bool = False,
 ) -> dict[str, Any]:
     """Import an uploaded file into ``user_id``'s account; returns the import result dict."""
-    account = get_owned(session, Account, user_id, account_id, "account")
-    if account.archived:
-        raise ConflictError(
-            f"account {account_id} ({account.name!r}) is archived: unarchive it to import into it"
-        )
-    session.close()  # the importer uses its own connection; do not hold a SQLite lock here
+    _open_account(session, user_id, account_id)
     result = import_file(
         engine,
         user_id=user_id,
@@ -227,9 +743,40 @@ def import_upload(
         filename=filename[:255],
         format=format,
         max_bytes=max_bytes,
+        mapping=mapping,
+        save_mapping=save_mapping,
+        create_accounts=create_accounts,
     )
     invalidate(user_id)
     return result.to_dict()
+
+
+def preview_upload(
+    engine: Engine,
+    session: Session,
+    *,
+    user_id: int,
+    account_id: int,
+    stream: IO[bytes],
+    filename: str,
+    format: str = "auto",
+    max_bytes: int,
+    mapping: Mapping[str, Any] | str | None = None,
+    create_accounts: bool = False,
+) -> dict[str, Any]:
+    """The preview of an uploaded file for ``user_id``'s account; nothing is written."""
+    _open_account(session, user_id, account_id)
+    return preview_file(
+        engine,
+        user_id=user_id,
+        account_id=account_id,
+        data=stream,
+        filename=filename[:255],
+        format=format,
+        max_bytes=max_bytes,
+        mapping=mapping,
+        create_accounts=create_accounts,
+    )
 
 
 def import_into_account(
@@ -242,14 +789,23 @@ def import_into_account(
     currency: str = "USD",
     format: str = "auto",
     mapping: str | Path | None = None,
+    create_user: bool = True,
+    create_accounts: bool = False,
+    save_mapping: bool = False,
 ) -> ImportResult:
-    """Import the bank file at ``path`` into ``email``'s account named ``account``.
+    """Import the bank file at ``path`` into the account named ``account`` of user ``email``.
 
-    The user and the account are created when missing (the CLI's ``fincast import``); a new
-    account gets ``account_type`` and ``currency``.
+    The account is created when missing, with ``account_type`` and ``currency``; the user
+    too when ``create_user`` (an email the caller named explicitly), else it must exist.
+
+    Raises:
+        NotFoundError: No user has ``email`` and ``create_user`` is false.
     """
     with session_scope(engine) as session:
-        owner = ledger.get_or_create_user(session, email)
+        if create_user:
+            owner = ledger.get_or_create_user(session, email)
+        else:
+            owner = ledger.get_user_by_email(session, email)
         acc = ledger.get_or_create_account(
             session, owner.id, account, type=account_type, currency=currency.upper()
         )
@@ -262,6 +818,8 @@ def import_into_account(
         filename=path.name,
         format=format,
         mapping=mapping,
+        create_accounts=create_accounts,
+        save_mapping=save_mapping,
     )
 
 

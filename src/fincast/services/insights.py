@@ -21,9 +21,12 @@ from fincast.services.forecasting.versions import current_version
 _MONTHLY_REVISION = "monthly-2"
 
 
-def monthly_version(session: Session, user_id: int) -> str:
-    """The version of the user's monthly overview: it changes when the overview can change."""
-    key = repr((_MONTHLY_REVISION, user_id, current_version(session, user_id)))
+def monthly_version(session: Session, user_id: int, revision: int | None = None) -> str:
+    """The version of the user's monthly overview: it changes when the overview can change.
+
+    ``revision``: see :func:`~fincast.services.forecasting.versions.current_version`.
+    """
+    key = repr((_MONTHLY_REVISION, user_id, current_version(session, user_id, revision)))
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 

@@ -96,3 +96,15 @@ def test_a_household_model_laid_out_by_another_version_is_rebuilt_not_served(tmp
     _, model = household.versioned_population_model(folder)
     assert model.quantiles_.shape == arrays["quantiles"].shape
     assert household.read_metadata(folder, household.POPULATION_MODEL)["trained_on"] != "old"
+
+
+def test_a_panel_model_saved_before_calibration_by_window_is_refused_by_name(saved):
+    d, _ = saved
+    _, arrays = load_model_file(d, "panel", kind="fincast-panel")
+    old = {k: v for k, v in arrays.items() if k != "residual_windows"}
+    save_model_file(d, "old", "fincast-panel", old)
+    with pytest.raises(ModelFileError, match="predates calibration by window"):
+        load_forecaster(d, "old")
+    np.testing.assert_array_equal(
+        load_forecaster(d, "panel").residual_windows_, arrays["residual_windows"]
+    )

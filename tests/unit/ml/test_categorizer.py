@@ -13,9 +13,16 @@ from fincast.ml.categorizer import (
     GlobalBridge,
     PayeeMemory,
     TextCategorizer,
+    _class_weights,
     payee_keys,
 )
-from fincast.ml.categorizer_eval import evaluate_categorizer, scores, time_split
+from fincast.ml.categorizer_eval import (
+    VALIDATION_FOLDS,
+    evaluate_categorizer,
+    scores,
+    time_split,
+    validation_folds,
+)
 from fincast.synth import generate_households
 
 
@@ -203,3 +210,74 @@ def test_evaluation_reports_full_coverage_beside_the_threshold(households) -> No
     assert at_threshold["coverage"] < 1.0  # so sure an answer is not always there
     assert full["accuracy"] >= at_threshold["accuracy"]
     assert at_threshold["accuracy_covered"] >= full["accuracy"] - 1e-9
+
+
+def test_class_weights_let_a_rare_category_be_predicted() -> None:
+    words = [
+        "north",
+        "south",
+        "east",
+        "west",
+        "fresh",
+        "corner",
+        "city",
+        "green",
+        "blue",
+        "royal",
+        "prime",
+        "super",
+    ]
+    payees = [f"{a} market {b}" for a in words for b in words[:5]]  # 60 grocery rows
+    labels = ["food"] * len(payees)
+    payees += ["pet market", "pet supplies"]
+    labels += ["pets", "pets"]
+    frame = pd.DataFrame({"payee": payees})
+    new = pd.DataFrame({"payee": ["pet corner"]})
+    plain = TextCategorizer(calibrate=False, class_weight_power=0.0).fit(frame, labels)
+    weighted = TextCategorizer(calibrate=False).fit(frame, labels)
+    assert weighted.class_weight_power == 0.5
+    # "corner" is a grocery word 5 times over; "pet" only twice, in the rare category
+    assert plain.predict(new)[0] == "food"
+    assert weighted.predict(new)[0] == "pets"
+    # and the common category's own rows stay where they were
+    assert (weighted.predict(frame) == np.asarray(labels)).all()
+
+
+def test_class_weight_factors_and_their_validation() -> None:
+    factor = _class_weights(np.array([0, 0, 0, 0, 1]), 2, 0.5)
+    assert factor.mean() == pytest.approx(1.0)
+    assert factor[4] / factor[0] == pytest.approx(2.0)  # (4 / 1) ** 0.5
+    np.testing.assert_allclose(_class_weights(np.array([0, 0, 1]), 2, 0.0), 1.0)
+    frame = pd.DataFrame({"payee": ["a", "b"]})
+    with pytest.raises(InputError, match="class_weight_power"):
+        TextCategorizer(class_weight_power=2.0).fit(frame, ["x", "y"])
+    with pytest.raises(InputError, match="sample_weight"):
+        TextCategorizer().fit(frame, ["x", "y"], sample_weight=[1.0, -1.0])
+
+
+def test_files_without_class_weights_load_as_unweighted(fitted) -> None:
+    import json
+
+    model, test, _ = fitted
+    arrays = dict(model.to_arrays())
+    state = json.loads(bytes(arrays["state_json"]))
+    assert state["params"]["class_weight_power"] == 0.5
+    del state["params"]["class_weight_power"]
+    arrays["state_json"] = np.frombuffer(json.dumps(state).encode(), dtype=np.uint8)
+    again = TextCategorizer.from_arrays(arrays)
+    assert again.class_weight_power == 0.0
+    np.testing.assert_allclose(again.predict_proba(test), model.predict_proba(test), rtol=1e-5)
+
+
+def test_validation_folds_stay_inside_the_training_rows() -> None:
+    undated = pd.DataFrame({"payee": [f"p{i}" for i in range(23)]})
+    folds = validation_folds(undated)
+    assert len(folds) == VALIDATION_FOLDS
+    held = np.concatenate([f.test for f in folds])
+    assert sorted(held) == list(range(23))  # every row validates exactly once
+    for f in folds:
+        assert not set(f.train) & set(f.test)
+        assert f.train.size + f.test.size == 23
+    dated = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=20, freq="D")})
+    (only,) = validation_folds(dated)
+    assert list(only.test) == [16, 17, 18, 19]  # the latest fifth

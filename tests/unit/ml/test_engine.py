@@ -85,7 +85,7 @@ def test_predict_with_newer_history_reuses_calibration(panel):
     assert fc["ds"].min() > panel["ds"].max()
     np.testing.assert_array_equal(model.residuals_, residuals)  # predict never refits
     # Band = point + the newer history's scale x the fitted model's conformal quantiles.
-    _, qhi = conformal_quantiles(model.residual_steps_, residuals, 2, 95)
+    _, qhi = model.band(95, 2)
     for uid, rows in fc.groupby("unique_id"):
         y = newer.loc[newer["unique_id"] == uid, "y"].to_numpy()
         half = (rows["fincast-hi-95"] - rows["fincast"]).to_numpy()
@@ -121,3 +121,37 @@ def test_calibration_residuals_come_from_weights_that_did_not_see_their_window()
     model.scales_ = {"s": 1.0}
     combined = model._out_of_window_combination(bt)
     np.testing.assert_allclose(combined, [15.0, 15.0, 20.0, 20.0])
+
+
+def test_recency_factor_widens_a_band_when_the_newest_window_errs_more():
+    from fincast.ml.conformal import recency_factor
+
+    rng = np.random.default_rng(1)
+    steps = np.tile([1, 2], 600)
+    windows = np.repeat([0, 1, 2], 400)
+    res = rng.normal(0, 1, steps.size)
+    res[windows == 0] *= 1.5  # the newest window's errors are half again as large
+    c = recency_factor(steps, res, windows, 2, 95)
+    assert 1.3 <= c <= 1.7
+    # The same errors in every window need no factor; too few newest residuals get none.
+    same = rng.normal(0, 1, steps.size)
+    assert 1.0 <= recency_factor(steps, same, windows, 2, 95) <= 1.1
+    shrinking = same.copy()
+    shrinking[windows == 0] *= 0.5  # newer windows err less: the band is not narrowed
+    assert recency_factor(steps, shrinking, windows, 2, 95) == 1.0
+    assert recency_factor(steps[:420], res[:420], np.r_[np.zeros(20), np.ones(400)], 2, 95) == 1.0
+
+
+def test_band_is_the_conformal_band_times_its_level_s_recency_factor(panel):
+    from fincast.ml.conformal import recency_factor
+
+    model = FincastForecaster(models=FAST, lgbm_params={"n_estimators": 20}).fit(panel, 3)
+    bt = model.backtest_
+    raw = ((bt["y"] - bt["fincast"]) / bt["unique_id"].map(model.scales_)).to_numpy()
+    np.testing.assert_allclose(model.residuals_, raw)
+    for level in (80, 95):
+        c = recency_factor(bt["step"].to_numpy(), raw, bt["window"].to_numpy(), 3, level)
+        q_lo, q_hi = conformal_quantiles(bt["step"].to_numpy(), raw, 3, level)
+        lo, hi = model.band(level)
+        np.testing.assert_allclose(lo, c * q_lo)
+        np.testing.assert_allclose(hi, c * q_hi)

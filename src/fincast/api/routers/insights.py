@@ -43,7 +43,8 @@ def monthly(request: Request, engine: EngineDep, session: SessionDep, user: Curr
     The answer carries an ``ETag``; send it back as ``If-None-Match`` to get a 304 while
     the ledger has not changed.
     """
-    version = service.monthly_version(session, user.id)
+    # The user's row came with the token look-up: its data revision needs no query.
+    version = service.monthly_version(session, user.id, user.data_revision)
     return cached_json(
         request,
         f'"{version}"',

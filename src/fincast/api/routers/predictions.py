@@ -92,6 +92,7 @@ def predict_expense(
         {"confidence_level": body.confidence_level},
         body.rows(),
         models_dir=settings.resolved_models_dir,
+        revision=user.data_revision,
     )
 
 
@@ -120,6 +121,7 @@ def predict_categories(
         params,
         body.rows(),
         models_dir=settings.resolved_models_dir,
+        revision=user.data_revision,
     )
 
 
@@ -143,6 +145,7 @@ def predict_savings(
         {"periods": list(body.periods)},
         body.rows(),
         models_dir=settings.resolved_models_dir,
+        revision=user.data_revision,
     )
 
 
@@ -170,6 +173,7 @@ def forecast(
         {"horizon": body.horizon, "level": body.level * 100},
         body.rows(),
         models_dir=settings.resolved_models_dir,
+        revision=user.data_revision,
     )
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 from pydantic import Field
 
 from fincast.api.deps import CurrentUser, IdPath, Limit, Offset, SessionDep
-from fincast.api.encoding import dumps, json_response
+from fincast.api.encoding import cached_json, dumps, etag_for
 from fincast.api.problems import responses
 from fincast.api.schemas.common import MAX_INT, Day, Money
 from fincast.api.schemas.ledger import (
@@ -19,8 +19,17 @@ from fincast.api.schemas.ledger import (
 )
 from fincast.errors import InputError
 from fincast.services import transactions as service
+from fincast.services.forecasting.cache import ResultCache
 
 router = APIRouter(prefix="/api/transactions", tags=["transactions"], responses=responses(401, 422))
+
+# Encoded pages, keyed by the user's data revision (renewed by every write to their ledger:
+# fincast/ledger/revisions.py) and the exact query, so a page is never stale. Their own LRU:
+# many distinct searches must not push forecasts out of the result cache.
+PAGES = ResultCache(max_entries=1024)
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified: the `If-None-Match` ETag is still current."}
+}
 
 
 class TransactionsPage(TransactionsPublic):
@@ -31,8 +40,9 @@ class TransactionsPage(TransactionsPublic):
     )
 
 
-@router.get("", response_model=TransactionsPage)
+@router.get("", response_model=TransactionsPage, responses=NOT_MODIFIED)
 def list_transactions(
+    request: Request,
     session: SessionDep,
     user: CurrentUser,
     date_from: Annotated[Day | None, Query(description="First posted date to include.")] = None,
@@ -54,7 +64,8 @@ def list_transactions(
     """List the user's transactions, newest first, filtered and paginated.
 
     Page with ``offset`` or, cheaper for long ledgers, with the ``next_cursor`` of the
-    previous page passed as ``after``.
+    previous page passed as ``after``. The answer carries an ``ETag``; send it back as
+    ``If-None-Match`` to get a 304 while the ledger has not changed.
     """
     if q is not None and "\x00" in q:
         raise InputError("q must not contain NUL characters")
@@ -67,11 +78,21 @@ def list_transactions(
         amount_min=amount_min,
         amount_max=amount_max,
     )
-    page = service.list_transactions(session, user.id, flt, offset=offset, limit=limit, after=after)
-    # Rows straight from the columns TransactionPublic shows, encoded once (docs/benchmarks.md,
-    # "API under load"); the response model above still documents them.
-    body = {"data": page.rows, "count": page.count, "next_cursor": page.next_cursor}
-    return json_response(dumps(body))
+    if after is not None and offset:
+        raise InputError("use either offset or after, not both")
+    # The user's row came with the token look-up: its data revision needs no query.
+    key = (user.id, user.data_revision, flt, offset, limit, after)
+
+    def page() -> bytes:
+        found = service.list_transactions(
+            session, user.id, flt, offset=offset, limit=limit, after=after
+        )
+        # Rows straight from the columns TransactionPublic shows, encoded once
+        # (docs/benchmarks.md, "API under load"); the response model above documents them.
+        body = {"data": found.rows, "count": found.count, "next_cursor": found.next_cursor}
+        return dumps(body)
+
+    return cached_json(request, etag_for(key), lambda: PAGES.get_or_compute(key, page))
 
 
 @router.post(

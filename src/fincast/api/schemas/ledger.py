@@ -262,6 +262,13 @@ class ImportResultPublic(PublicSchema):
     duplicates: int
     skipped: int
     errors: list[str]
+    warnings: list[str] = Field(
+        default_factory=list, description="E.g. a gap of months between file and history."
+    )
+    accounts: dict[str, int] = Field(
+        default_factory=dict, description="Rows per account (several for multi-account files)."
+    )
+    created_accounts: list[str] = Field(default_factory=list)
 
 
 class ExportImportPublic(PublicSchema):

@@ -15,6 +15,7 @@ The household model learns across households. It is one shared, read-only model 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import threading
 from collections.abc import Mapping, Sequence
@@ -116,12 +117,20 @@ def population_model(models_dir: Path) -> HouseholdForecaster:
     return versioned_population_model(models_dir)[1]
 
 
-def versioned_population_model(models_dir: Path) -> tuple[int, HouseholdForecaster]:
-    """:func:`population_model` with the version (file time) of the file it came from."""
+def versioned_population_model(
+    models_dir: Path, *, train: bool = True
+) -> tuple[int, HouseholdForecaster]:
+    """:func:`population_model` with the version (file time) of the file it came from.
+
+    ``train=False`` never trains: a missing file raises ``FileNotFoundError`` and a file of
+    another version's layout its ``InputError``.
+    """
     folder = Path(models_dir)
     meta_path = folder / f"{POPULATION_MODEL}.meta.json"
     with _lock:
         if not meta_path.exists():
+            if not train:
+                raise FileNotFoundError(meta_path)
             train_population(folder)
         stamp = meta_path.stat().st_mtime_ns
         hit = _loaded.get(folder)
@@ -131,6 +140,8 @@ def versioned_population_model(models_dir: Path) -> tuple[int, HouseholdForecast
         try:
             model = HouseholdForecaster.from_arrays(arrays)
         except InputError as exc:
+            if not train:
+                raise
             # Signed by this installation but laid out by another version of fincast (an
             # upgrade): the model is ours to rebuild, so rebuild it rather than fail.
             log.warning("household model %s: %s; retraining", POPULATION_MODEL, exc)
@@ -139,7 +150,36 @@ def versioned_population_model(models_dir: Path) -> tuple[int, HouseholdForecast
             _, arrays = load_model_file(folder, POPULATION_MODEL, kind=KIND)
             model = HouseholdForecaster.from_arrays(arrays)
         _loaded[folder] = (stamp, model)
+        settle_heap()
         return stamp, model
+
+
+def settle_heap() -> None:
+    """Move what this process holds now out of the garbage collector's way.
+
+    A served process keeps a large heap of long-lived objects (the household model, the
+    scientific stack's modules and compiled functions). Python's full (generation 2)
+    collections walk all of it: in a worker under load they took 0.3-1.4 s each, a few
+    times a minute, and every request in flight waited (docs/benchmarks.md, "API under
+    load"). After one collection, :func:`gc.freeze` moves the survivors to a permanent
+    generation that later collections skip; they are still freed by reference counting.
+    Called after a model is loaded and when a worker starts, both rare.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def preload(models_dir: Path) -> bool:
+    """Load the shared household model if its file is there and current (never train here).
+
+    A missing file, or one of another version's layout, is left to the first request that
+    needs the model (it trains or rebuilds it there).
+    """
+    try:
+        versioned_population_model(models_dir, train=False)
+    except (FileNotFoundError, InputError):
+        return False
+    return True
 
 
 def population_info(models_dir: Path) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from fincast.ml.household import HouseholdForecast, HouseholdForecaster
 from fincast.ml.household_check import own_backtest
 from fincast.ml.household_table import EXPENSE
 from fincast.panel import build_panel, panel_to_monthly_wide, read_monthly_csv
+from fincast.services.batch.results import batch_prediction
 from fincast.services.forecasting.cache import CACHE
 from fincast.services.forecasting.household import (
     public,
@@ -322,11 +323,13 @@ def predict(
     rows: Sequence[Mapping[str, Any]] | None = None,
     *,
     models_dir: Path,
+    revision: int | None = None,
 ) -> dict[str, Any]:
     """Run predictor ``kind`` on inline ``rows`` or the user's ledger, cached per data version.
 
     The household model is the shared one in ``models_dir``; a retrained model changes the
-    cache key, so nothing stale is served.
+    cache key, so nothing stale is served. ``revision``: the user's data revision as the
+    request's authentication read it (see :func:`current_version`).
     """
     fn = PREDICTORS[kind]
     # Keyed by the model file's version: a retrained model is never answered from the cache.
@@ -339,7 +342,7 @@ def predict(
         def load() -> pd.DataFrame:
             return inline_monthly(rows)
     else:
-        version = current_version(session, user_id)
+        version = current_version(session, user_id, revision)
         # Confirmed bills floor the forecast; they are part of the data version, so they
         # are read once per version.
         bills = CACHE.get_or_compute(
@@ -354,7 +357,13 @@ def predict(
             return ledger_monthly(engine, user_id)
 
     load = functools.lru_cache(maxsize=1)(load)  # read the ledger once per call at most
-    result: dict[str, Any] = CACHE.get_or_compute(key, lambda: fn(load(), **params, **extra))
+    result: dict[str, Any] = CACHE.get_or_compute(
+        key,
+        lambda: (
+            (rows is None and batch_prediction(session, user_id, version, kind, params, models_dir))
+            or fn(load(), **params, **extra)
+        ),
+    )
     if kind == "household":
         # How the ranges did on this household's own past, beside what the model measured
         # on other households; computed once per data version like the forecast.

@@ -15,88 +15,29 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, case, func, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
-from fincast.ledger.models import Category, RecurringSeriesRecord, ReviewStatus, Transaction
+from fincast.ledger.models import User
 from fincast.services.forecasting.cache import CACHE
 
-
-class day_number(FunctionElement[int]):
-    """A date as a whole number of days: cheap per row, different for every date."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(day_number)
-def _day_number(element: day_number, compiler: SQLCompiler, **kw: Any) -> str:
-    # Portable but slow: three EXTRACTs (on SQLite, three strftime calls) per row.
-    (day,) = element.clauses
-    return compiler.process(
-        func.extract("year", day) * 372
-        + func.extract("month", day) * 31
-        + func.extract("day", day),
-        **kw,
-    )
-
-
-@compiles(day_number, "sqlite")
-def _day_number_sqlite(element: day_number, compiler: SQLCompiler, **kw: Any) -> str:
-    # Dates are ISO text: 'YYYY-MM-DD' -> YYYYMMDD, about 4x cheaper than strftime.
-    return f"CAST(REPLACE({compiler.process(element.clauses, **kw)}, '-', '') AS INTEGER)"
-
-
-@compiles(day_number, "postgresql")
-def _day_number_postgresql(element: day_number, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"({compiler.process(element.clauses, **kw)} - DATE '1970-01-01')"
-
-
-@compiles(day_number, "mysql")
-@compiles(day_number, "mariadb")
-def _day_number_mysql(element: day_number, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"TO_DAYS({compiler.process(element.clauses, **kw)})"
-
-
-def _version_statement() -> Select[Any]:
-    t, r = Transaction, RecurringSeriesRecord
-    user_id = bindparam("user_id", type_=Integer())
-    kind_code = case((Category.kind == "income", 1), (Category.kind == "expense", 2), else_=3)
-    mine = Category.user_id == user_id
-    return select(
-        func.count(t.id),
-        func.max(t.id),
-        func.sum(t.amount),
-        func.sum(func.coalesce(t.category_id, 0) * (t.id % 997 + 1)),
-        func.sum(day_number(t.posted_date) * (t.id % 991 + 1)),
-        select(func.count()).select_from(Category).where(mine).scalar_subquery(),
-        select(func.sum(Category.id * kind_code)).where(mine).scalar_subquery(),
-        # The confirmed bills floor the forecasts (docs/forecasting.md): confirming or
-        # dismissing one, or a new expected amount, is a new version.
-        select(func.sum(r.id * 1009 + r.expected_amount * 100))
-        .where(r.user_id == user_id, r.status == ReviewStatus.CONFIRMED)
-        .scalar_subquery(),
-    ).where(t.user_id == user_id)
-
-
-# Built once: building and keying this statement costs more than running it.
-_VERSION = _version_statement()
+# One primary-key look-up: the token is renewed in the same transaction as every write to
+# the user's transactions, categories, accounts or recurring series
+# (fincast/ledger/revisions.py). Built once: building and keying a statement costs more than
+# running it.
+_VERSION = select(User.data_revision).where(User.id == bindparam("user_id", type_=Integer()))
 
 
 def data_version(session: Session, user_id: int) -> tuple[Any, ...]:
-    """A cheap fingerprint that changes whenever the user's monthly panel can change.
+    """A cheap key that changes whenever the user's monthly panel or bills can change.
 
-    One query: counts and weighted sums over the user's transactions (ids, amounts,
-    categories, dates), categories (ids and kinds) and confirmed bills (ids and expected
-    amounts), plus the current month (the panel leaves the month in progress out, so it
-    changes when the month does).
+    The user's data-revision token (one primary-key look-up), plus the current month (the
+    panel leaves the month in progress out, so it changes when the month does). A user that
+    does not exist gets ``None`` as the token.
     """
-    row = session.execute(_VERSION, {"user_id": user_id}).one()
+    token = session.execute(_VERSION, {"user_id": user_id}).scalar()
     month = dt.date.today().strftime("%Y-%m")
-    return (month, *(str(v) for v in row))
+    return (month, str(token))
 
 
 def version_digest(session: Session, user_id: int) -> str:
@@ -104,9 +45,16 @@ def version_digest(session: Session, user_id: int) -> str:
     return hashlib.sha256(repr(data_version(session, user_id)).encode()).hexdigest()[:16]
 
 
-def current_version(session: Session, user_id: int) -> tuple[Any, ...]:
-    """The user's data version as the database holds it now (one query, never remembered)."""
-    return data_version(session, user_id)
+def current_version(session: Session, user_id: int, revision: int | None = None) -> tuple[Any, ...]:
+    """The user's data version as the database holds it now (one query, never remembered).
+
+    ``revision`` is the user's ``data_revision`` as this request's authentication just read
+    it (the token look-up loads the user's row): it saves the query. Pass it only from a
+    request that has written nothing since.
+    """
+    if revision is None:
+        return data_version(session, user_id)
+    return (dt.date.today().strftime("%Y-%m"), str(revision))
 
 
 def invalidate(user_id: int) -> None:
