@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
+
+from tests.dashboard.conftest import free_port, start_api
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -66,3 +73,37 @@ def settle(page: object, timeout: int = 120_000) -> None:
         state="detached", timeout=timeout
     )
     page.wait_for_timeout(500)  # type: ignore[attr-defined]
+
+
+@contextmanager
+def api_and_dashboard(tmp: Path) -> Iterator[tuple[str, str]]:
+    """``fincast serve`` and ``fincast dashboard`` on free ports; yields their two URLs."""
+    need_browser()
+    api_port, dash_port = free_port(), free_port()
+    api_url, dash_url = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{dash_port}"
+    with (tmp / "api.log").open("wb") as api_log, (tmp / "dash.log").open("wb") as dash_log:
+        api = start_api(tmp, api_port, api_log)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FINCAST_DASHBOARD_")}
+        dash = subprocess.Popen(
+            [sys.executable, "-m", "fincast.cli.main", "dashboard", "--port", str(dash_port),
+             "--api", api_url],
+            env=env, stdout=dash_log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            for _ in range(240):
+                if dash.poll() is not None:
+                    pytest.fail((tmp / "dash.log").read_text()[-2000:])
+                try:
+                    if httpx.get(f"{dash_url}/_stcore/health", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.5)
+            yield api_url, dash_url
+        finally:
+            for proc in (dash, api):
+                proc.terminate()
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()

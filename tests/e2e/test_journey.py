@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.dashboard.bankfile import bank_csv
-from tests.dashboard.conftest import free_port, start_api
-from tests.e2e.conftest import need_browser, settle
+from tests.e2e.conftest import api_and_dashboard, settle
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "quiet harbour lanterns 7"
@@ -31,36 +27,8 @@ WAIT = 120_000
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    need_browser()
-    tmp = tmp_path_factory.mktemp("journey")
-    api_port, dash_port = free_port(), free_port()
-    api_url, dash_url = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{dash_port}"
-    with (tmp / "api.log").open("wb") as api_log, (tmp / "dash.log").open("wb") as dash_log:
-        api = start_api(tmp, api_port, api_log)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("FINCAST_DASHBOARD_")}
-        dash = subprocess.Popen(
-            [sys.executable, "-m", "fincast.cli.main", "dashboard", "--port", str(dash_port),
-             "--api", api_url],
-            env=env, stdout=dash_log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            for _ in range(240):
-                if dash.poll() is not None:
-                    pytest.fail((tmp / "dash.log").read_text()[-2000:])
-                try:
-                    if httpx.get(f"{dash_url}/_stcore/health", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.5)
-            yield api_url, dash_url
-        finally:
-            for proc in (dash, api):
-                proc.terminate()
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+    with api_and_dashboard(tmp_path_factory.mktemp("journey")) as urls:
+        yield urls
 
 
 def _bank_files(shared: Path, tmp: Path) -> list[Path]:
