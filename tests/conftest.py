@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,21 @@ SHARED_DATA = Path(
     os.environ.get("FINCAST_SHARED_DATA")
     or Path(__file__).resolve().parents[1].parent / "shared" / "data"
 )
+
+
+@pytest.fixture(autouse=True)
+def _keep_main_module() -> Iterator[None]:
+    """Put ``sys.modules["__main__"]`` back after each test.
+
+    Streamlit's ``AppTest`` (tests/dashboard) runs page scripts as ``__main__`` and leaves
+    one behind; a process that later spawns workers (the Dask cluster of tests/integration/
+    test_batch.py, on the same xdist worker) would re-run that script in each of them and
+    they die at start.
+    """
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None and sys.modules.get("__main__") is not main:
+        sys.modules["__main__"] = main
 
 
 @pytest.fixture(scope="session")

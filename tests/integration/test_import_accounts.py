@@ -266,10 +266,16 @@ def test_cli_prints_gap_warnings_and_uses_a_configured_existing_user(
     try:
         monkeypatch.setenv("FINCAST_USER", "nobody@example.com")
         refused = runner.invoke(app, ["import", str(new), "--account", "Main"])
-        assert refused.exit_code != 0
-        assert isinstance(refused.exception, NotFoundError)  # a default must exist
+        assert refused.exit_code == 2  # a default must exist
+        assert "fincast users create nobody@example.com" in refused.output
         monkeypatch.delenv("FINCAST_USER")
         args = ["--account", "Main", "--user", "cli2@example.com"]
+        unknown = runner.invoke(app, ["import", str(new), *args])
+        assert unknown.exit_code == 2 and "no user 'cli2@example.com'" in unknown.output
+        made = runner.invoke(
+            app, ["users", "create", "cli2@example.com", "--password", "a horse battery staple"]
+        )
+        assert made.exit_code == 0, made.output
         assert runner.invoke(app, ["import", str(new), *args]).exit_code == 0
         done = runner.invoke(app, ["import", str(old), *args])
         assert done.exit_code == 0, done.output
