@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from fincast.errors import InputError
-from fincast.ml.household import CLASSES, HouseholdForecaster, history_bucket
+from fincast.ml.household import CLASSES, REVISION, HouseholdForecaster, history_bucket
 from fincast.services.forecasting.household import synthetic_tables
 
 
@@ -125,6 +125,25 @@ def test_round_trip_through_arrays_forecasts_identically(model):
     broken["quantiles"] = broken["quantiles"][:, :, :2]
     with pytest.raises(InputError, match="another version"):
         HouseholdForecaster.from_arrays(broken)
+    # Same layout, learned by an older fit (no revision, or another one): refused too, so
+    # the service rebuilds it instead of serving ranges this version would not learn.
+    older = model.to_arrays()
+    del older["revision"]
+    with pytest.raises(InputError, match="another version"):
+        HouseholdForecaster.from_arrays(older)
+    older["revision"] = np.array([REVISION + 1])
+    with pytest.raises(InputError, match="another version"):
+        HouseholdForecaster.from_arrays(older)
+
+
+def test_each_step_keeps_its_own_error_quantiles(model):
+    # No running maximum over steps (it kept each step's upward noise: too-wide ranges
+    # further ahead); only cumulative savings, a running sum, must widen with the step.
+    upper = model.quantiles_[..., -1]
+    cumulative = CLASSES.index("savings_cumulative")
+    assert np.all(np.diff(upper[cumulative], axis=1) >= 0)
+    others = np.delete(upper, cumulative, axis=0)
+    assert (np.diff(others, axis=2) < 0).any()
 
 
 def test_bad_tables_are_refused_with_the_reason(model):
