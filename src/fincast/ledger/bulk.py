@@ -16,12 +16,13 @@ import datetime as dt
 import hashlib
 import io
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, Table, insert, select
+from sqlalchemy import Connection, Engine, Table, insert, select, text
 
 from fincast.db.dialect import BulkInsertIgnore, bulk_write_session, copy_text
 from fincast.errors import ConflictError, InputError
@@ -84,7 +85,7 @@ def bulk_load_transactions(
         # COPY goes through a DBAPI cursor the engine's events do not see: name the users,
         # so that their data revisions (fincast.ledger.revisions) change at commit.
         revisions.touch(conn, *user_ids.values())
-        with bulk_write_session(conn, cache_mib=512):
+        with bulk_write_session(conn, cache_mib=512), _indexes_rebuilt_after(conn):
             for part in _chunks(frame):
                 rows = _transaction_columns(part, user_ids, account_ids, cat_ids, created_at)
                 _write(conn, rows)
@@ -247,6 +248,61 @@ def _executemany(conn: Connection, stmt: Any, rows: Sequence[Mapping[str, Any]])
 
 
 # ------------------------------------------------------------------ transactions
+
+#: Memory PostgreSQL may use to sort each index it rebuilds after a load (session setting).
+MAINTENANCE_WORK_MEM = "1GB"
+
+
+@contextmanager
+def _indexes_rebuilt_after(conn: Connection) -> Iterator[None]:
+    """On PostgreSQL, load an empty transactions table without its indexes, then rebuild.
+
+    PostgreSQL's advice for populating a table ("Populating a Database": remove indexes
+    and foreign keys, load with ``COPY`` in one transaction, recreate them with a large
+    ``maintenance_work_mem``): one sort per index and one join per foreign key instead of
+    a B-tree insert per index and a look-up per key for every row. Only when the table is
+    empty (a fresh database, a migration): otherwise the indexes stay and rows are checked
+    as they come. Everything happens in the loader's one transaction, so the indexes and
+    keys are recreated exactly as the database itself describes them (``pg_get_indexdef``,
+    ``pg_get_constraintdef``), a failure rolls the whole load back, and the unique
+    fingerprint key and the foreign keys are checked over all rows when they are rebuilt.
+    The primary key stays (ids arrive in order; other tables reference it). The table is
+    locked against other sessions until the load commits.
+    """
+    if conn.dialect.name != "postgresql" or conn.execute(select(_TX.c.id).limit(1)).first():
+        yield
+        return
+    name = conn.dialect.identifier_preparer.format_table(_TX)
+    oid = conn.execute(text("SELECT to_regclass(:t)::oid"), {"t": name}).scalar_one()
+    constraints = conn.execute(
+        text(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = :oid AND contype IN ('u', 'f') ORDER BY contype DESC, conname"
+        ),
+        {"oid": oid},
+    ).all()
+    indexes = conn.execute(
+        text(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+            "WHERE indrelid = :oid AND NOT indisprimary AND indexrelid NOT IN "
+            "(SELECT conindid FROM pg_constraint WHERE conrelid = :oid) ORDER BY 1"
+        ),
+        {"oid": oid},
+    ).all()
+    quote = conn.dialect.identifier_preparer.quote
+    for constraint, _ in constraints:
+        conn.exec_driver_sql(f"ALTER TABLE {name} DROP CONSTRAINT {quote(constraint)}")
+    for index, _ in indexes:
+        conn.exec_driver_sql(f"DROP INDEX {index}")
+    yield
+    conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
+    for _, definition in indexes:
+        conn.exec_driver_sql(definition)
+    for constraint, definition in constraints:
+        conn.exec_driver_sql(f"ALTER TABLE {name} ADD CONSTRAINT {quote(constraint)} {definition}")
+    # Statistics for the planner, which would otherwise plan the first queries (the batch's
+    # panels) as for an empty table ("Populating a Database": run ANALYZE afterwards).
+    conn.exec_driver_sql(f"ANALYZE {name}")
 
 
 def _chunks(frame: pd.DataFrame) -> Iterator[pd.DataFrame]:

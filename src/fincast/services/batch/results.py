@@ -7,6 +7,8 @@ data version and the current shared household model; otherwise the caller scores
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -15,7 +17,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, delete, insert, select
 from sqlalchemy.orm import Session
 
-from fincast.db.dialect import BulkInsertIgnore
+from fincast.db.dialect import BulkInsertIgnore, copy_text
 from fincast.ledger.models import BatchForecast, BatchHousehold, BatchInsight
 from fincast.services.forecasting.household import POPULATION_MODEL
 from fincast.services.forecasting.modelfiles import read_metadata
@@ -37,6 +39,7 @@ _FORECAST_COLUMNS = (
     "computed_at",
 )
 _INSIGHT_COLUMNS = ("user_id", "kind", "subject", "month", "value", "data_version", "computed_at")
+_HOUSEHOLD_COLUMNS = ("user_id", "data_version", "model_version", "payload", "computed_at")
 
 
 def digest(version: Sequence[Any]) -> str:
@@ -56,18 +59,83 @@ def write_results(
     forecasts: Sequence[tuple[Any, ...]],
     insights: Sequence[tuple[Any, ...]],
 ) -> None:
-    """Replace the stored results of ``user_ids`` (upsert by replacement, idempotent)."""
+    """Replace the stored results of ``user_ids`` (upsert by replacement, idempotent).
+
+    A row that repeats the key of an earlier one is skipped (the first is kept). On
+    PostgreSQL the rows are ``COPY``-ed straight into the tables: the users' old rows were
+    deleted in this transaction and the rows are unique, so nothing can conflict.
+    """
     ids = list(user_ids)
     for model in (BatchForecast, BatchInsight, BatchHousehold):
         conn.execute(delete(model).where(model.user_id.in_(ids)))
+    forecasts = _first_of_each(forecasts, 4)
+    insights = _first_of_each(insights, 4)
+    if conn.dialect.driver == "psycopg2":
+        rows = [tuple(h[c] for c in _HOUSEHOLD_COLUMNS) for h in _first_households(households)]
+        _copy(conn, cast(Table, BatchHousehold.__table__), _HOUSEHOLD_COLUMNS, rows)
+        _copy(conn, cast(Table, BatchForecast.__table__), _FORECAST_COLUMNS, forecasts)
+        _copy(conn, cast(Table, BatchInsight.__table__), _INSIGHT_COLUMNS, insights)
+        return
     if households:
-        conn.execute(insert(BatchHousehold), list(households))
+        conn.execute(insert(BatchHousehold), list(_first_households(households)))
     if forecasts:
         table = cast(Table, BatchForecast.__table__)
         BulkInsertIgnore(conn, table, _FORECAST_COLUMNS).write(forecasts)
     if insights:
         table = cast(Table, BatchInsight.__table__)
         BulkInsertIgnore(conn, table, _INSIGHT_COLUMNS).write(insights)
+
+
+def _first_of_each(rows: Sequence[tuple[Any, ...]], key: int) -> list[tuple[Any, ...]]:
+    """``rows`` without those whose first ``key`` values repeat an earlier row's."""
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for row in rows:
+        k = row[:key]
+        if k not in seen:
+            seen.add(k)
+            out.append(row)
+    return out
+
+
+def _first_households(households: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    seen: set[Any] = set()
+    out = []
+    for h in households:
+        if h["user_id"] not in seen:
+            seen.add(h["user_id"])
+            out.append(h)
+    return out
+
+
+def _copy(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """``COPY`` rows (Python values; dicts as JSON) into ``table`` in its text format."""
+    if not rows:
+        return
+    columns_text = [_column_text(values) for values in zip(*rows, strict=True)]
+    buf = io.StringIO()
+    buf.writelines("\t".join(line) + "\n" for line in zip(*columns_text, strict=True))
+    buf.seek(0)
+    preparer = conn.dialect.identifier_preparer
+    cols = ", ".join(preparer.quote(c) for c in columns)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.copy_expert(f"COPY {preparer.format_table(table)} ({cols}) FROM STDIN", buf)
+    finally:
+        cursor.close()
+
+
+def _column_text(values: Sequence[Any]) -> list[str]:
+    """One column's values as ``COPY`` text: numbers as Python writes them, the rest once each."""
+    if set(map(type, values)) <= {int, float}:
+        return list(map(str, values))
+    text = {
+        v: copy_text(json.dumps(v) if isinstance(v, dict) else v)
+        for v in set(v for v in values if not isinstance(v, dict))
+    }
+    return [copy_text(json.dumps(v)) if isinstance(v, dict) else text[v] for v in values]
 
 
 def batch_prediction(

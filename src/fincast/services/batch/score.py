@@ -1,12 +1,13 @@
 """``fincast batch score``: every user's forecasts and insights, partition by partition.
 
 Each partition is one Dask task: it reads its users' data versions, confirmed bills and
-monthly panel (one GROUP BY for the whole partition), forecasts every series 1-12 months
-ahead with the served household model (:func:`fincast.services.forecasting.household.serve`,
-the path the API answers with), computes the overspending odds from the same forecast, and
-writes everything stamped with each user's data version - results and the partition's
-"done" mark in one transaction. A user whose forecast fails is listed with the reason; the
-others are scored.
+monthly panel (one GROUP BY for the whole partition, :mod:`.partition`), forecasts every
+series 1-12 months ahead with the served household model for all of them at once
+(:func:`fincast.services.forecasting.household.serve_many`: the answers of ``serve``, the
+path the API answers with, vectorised across the partition's households), computes the
+overspending odds from the same forecast, and writes everything stamped with each user's
+data version - results and the partition's "done" mark in one transaction. A user whose
+forecast fails is listed with the reason; the others are scored.
 """
 
 from __future__ import annotations
@@ -24,18 +25,23 @@ from sqlalchemy.orm import Session
 
 from fincast.errors import InputError
 from fincast.frames import DS, UID, Y
-from fincast.insights.overspending import overspending, trailing_averages
+from fincast.insights.overspending import overspending
 from fincast.ledger.models import utcnow
 from fincast.ml.household import HouseholdForecaster
+from fincast.ml.household_table import HouseholdArrays
 from fincast.panel import build_panel
 from fincast.panel.build import CATEGORY_PREFIX, SAVINGS, TOTAL_EXPENSE, TOTAL_INCOME
 from fincast.services.batch import runs
 from fincast.services.batch.cluster import batch_client
+from fincast.services.batch.partition import (
+    partition_bills,
+    partition_households,
+    partition_versions,
+)
 from fincast.services.batch.results import HORIZON, LEVEL, digest, model_version, write_results
 from fincast.services.database import engine as database_engine
-from fincast.services.forecasting.household import public, serve, versioned_population_model
-from fincast.services.forecasting.known import known_bills
-from fincast.services.forecasting.versions import data_version
+from fincast.services.forecasting.household import public, serve_many, versioned_population_model
+from fincast.services.forecasting.known import KnownBills
 
 KIND = "score"
 PARTITION_SIZE = 500
@@ -199,17 +205,18 @@ def score_partition(
     with Session(engine) as session:
         # Versions first: were the ledger to change while this runs, the stamp is the older
         # version, so the API never serves these results for the newer data.
-        versions = {u: digest(data_version(session, u)) for u in user_ids}
-        bills = {u: known_bills(session, u) for u in user_ids}
-    tables = monthly_tables(engine, user_ids)
+        versions = {u: digest(v) for u, v in partition_versions(session, user_ids).items()}
+        bills = partition_bills(session, user_ids)
+    found = partition_households(engine, user_ids)
+    scored = [u for u in user_ids if u in found]
     for user in user_ids:
-        try:
-            table = tables.get(user)
-            if table is None:
-                raise InputError("no complete month of transactions to forecast from")
-            served = serve(model, table, horizon=HORIZON, level=LEVEL, bills=bills[user])
-        except Exception as exc:
-            failures.append({"user_id": user, "reason": f"{type(exc).__name__}: {exc}"})
+        if user not in found:
+            reason = InputError("no complete month of transactions to forecast from")
+            failures.append({"user_id": user, "reason": f"{type(reason).__name__}: {reason}"})
+    outcomes = _serve_all(model, [found[u].arrays for u in scored], [bills[u] for u in scored])
+    for user, served in zip(scored, outcomes, strict=True):
+        if isinstance(served, Exception):
+            failures.append({"user_id": user, "reason": f"{type(served).__name__}: {served}"})
             continue
         stamp = versions[user]
         households.append(
@@ -222,23 +229,26 @@ def score_partition(
             }
         )
         for entry in served["series"]:
-            for h, month in enumerate(entry["months"], start=1):
-                forecasts.append(
-                    (
-                        user,
-                        entry["name"],
-                        month["month"],
-                        h,
-                        month["forecast"],
-                        month["lower"],
-                        month["upper"],
-                        stamp,
-                        version,
-                        computed_at,
-                    )
+            name = entry["name"]
+            forecasts.extend(
+                (
+                    user,
+                    name,
+                    month["month"],
+                    h,
+                    month["forecast"],
+                    month["lower"],
+                    month["upper"],
+                    stamp,
+                    version,
+                    computed_at,
                 )
+                for h, month in enumerate(entry["months"], start=1)
+            )
         series += len(served["series"])
-        insights.extend(_insights(user, served, table, stamp, computed_at))
+        insights.extend(_insights(user, served, found[user].trailing, stamp, computed_at))
+    position = {u: k for k, u in enumerate(user_ids)}
+    failures.sort(key=lambda f: position[f["user_id"]])
     seconds = time.perf_counter() - started
     with engine.begin() as conn:
         write_results(conn, user_ids, households, forecasts, insights)
@@ -253,6 +263,29 @@ def score_partition(
             seconds=seconds,
         )
     return {"users": len(households), "series": series, "failures": failures}
+
+
+def _serve_all(
+    model: HouseholdForecaster,
+    arrays: Sequence[HouseholdArrays],
+    bills: Sequence[KnownBills],
+) -> list[dict[str, Any] | Exception]:
+    """:func:`serve_many` of the partition; should it fail as a whole, one user at a time.
+
+    ``serve_many`` returns the reasons of households it refuses in their place; anything
+    else a broken household raises would stop the batch call, so the partition then serves
+    each household on its own and lists that one's error.
+    """
+    try:
+        return list(serve_many(model, arrays, horizon=HORIZON, level=LEVEL, bills=bills))
+    except Exception:  # one bad household must not fail its partition: find it
+        out: list[dict[str, Any] | Exception] = []
+        for one, bill in zip(arrays, bills, strict=True):
+            try:
+                out.extend(serve_many(model, [one], horizon=HORIZON, level=LEVEL, bills=[bill]))
+            except Exception as exc:
+                out.append(exc)
+        return out
 
 
 def monthly_tables(engine: Engine, user_ids: Sequence[int]) -> dict[int, pd.DataFrame]:
@@ -283,10 +316,14 @@ def monthly_tables(engine: Engine, user_ids: Sequence[int]) -> dict[int, pd.Data
 
 
 def _insights(
-    user: int, served: dict[str, Any], table: pd.DataFrame, stamp: str, at: dt.datetime
+    user: int, served: dict[str, Any], trailing: dict[str, float], stamp: str, at: dt.datetime
 ) -> list[tuple[Any, ...]]:
-    """The overspending odds of next month, read from the same forecast (no budgets)."""
-    risk = overspending(served["_forecast"], trailing_averages(table))
+    """The overspending odds of next month, read from the same forecast (no budgets).
+
+    ``trailing`` is what :func:`fincast.insights.overspending.trailing_averages` gives for
+    the user's monthly table.
+    """
+    risk = overspending(served["_forecast"], trailing)
     rows = [
         (user, OVERSPENDING, c.category, risk.month, c.probability_over_limit, stamp, at)
         for c in risk.categories

@@ -26,12 +26,10 @@ import numpy as np
 import pandas as pd
 
 from fincast.errors import InputError
-from fincast.ml.household import (
-    CHECK_LEVEL,
-    HouseholdForecast,
-    HouseholdForecaster,
-    bucket_label,
-)
+from fincast.ml.household import CHECK_LEVEL, HouseholdForecaster, bucket_label
+from fincast.ml.household_batch import forecast_many, intervals_many, probabilities_above
+from fincast.ml.household_forecast import HouseholdForecast
+from fincast.ml.household_table import HouseholdArrays
 from fincast.services.forecasting.known import floors_for
 from fincast.services.forecasting.modelfiles import load_model_file, read_metadata, save_model_file
 
@@ -242,22 +240,102 @@ def serve(
     if known:
         fc = fc.with_floors(known)
     lo, hi = fc.interval(level)
+    p_any = np.array(
+        [
+            [fc.probability_above(i, j, ANY_SPENDING) for j in range(fc.point.shape[1])]
+            if kind.startswith("category/")
+            else [np.nan] * fc.point.shape[1]
+            for i, kind in enumerate(fc.classes)
+        ]
+    )
+    return _labelled(model, fc, lo, hi, p_any, known, level, today or dt.date.today())
+
+
+#: The amount above which a month counts as "any spending" (``p_any``).
+ANY_SPENDING = 0.005
+
+
+def serve_many(
+    model: HouseholdForecaster,
+    households: Sequence[HouseholdArrays],
+    *,
+    horizon: int = 1,
+    level: float = 95.0,
+    today: dt.date | None = None,
+    bills: Sequence[Mapping[str, Mapping[str, float]]] | None = None,
+) -> list[dict[str, Any] | InputError]:
+    """:func:`serve` of many households at once (the batch): the same answers, vectorised.
+
+    ``households`` are monthly tables as :func:`fincast.ml.household_table.household_arrays`
+    gives them and ``bills`` each one's confirmed bills. A household that cannot be
+    forecast gets the ``InputError`` :func:`serve` would raise, in its place.
+    """
+    outcomes = forecast_many(model, households, horizon)
+    floored: list[HouseholdForecast] = []
+    knowns: list[dict[str, list[float]]] = []
+    for k, fc in enumerate(outcomes):
+        if isinstance(fc, HouseholdForecast):
+            known = floors_for(fc.months, (bills[k] if bills is not None else None) or {})
+            floored.append(fc.with_floors(known) if known else fc)
+            knowns.append(known)
+    ranges = intervals_many(floored, level)
+    day = today or dt.date.today()
+    served = iter(
+        _labelled(model, fc, lo, hi, _p_any(fc), known, level, day)
+        for fc, (lo, hi), known in zip(floored, ranges, knowns, strict=True)
+    )
+    return [fc if isinstance(fc, InputError) else next(served) for fc in outcomes]
+
+
+def _p_any(fc: HouseholdForecast) -> np.ndarray:
+    """P(any spending) of every category row and step; NaN on the other rows."""
+    steps = fc.point.shape[1]
+    p = probabilities_above(
+        fc.point, np.repeat(fc.scale[:, None], steps, axis=1), fc.quantiles, ANY_SPENDING
+    )
+    spending = np.array([c.startswith("category/") for c in fc.classes])
+    return np.where(spending[:, None], p, np.nan)
+
+
+def _labelled(
+    model: HouseholdForecaster,
+    fc: HouseholdForecast,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    p_any: np.ndarray,
+    known: Mapping[str, Sequence[float]],
+    level: float,
+    today: dt.date,
+) -> dict[str, Any]:
+    """The served answer of one forecast, its range and its odds of any spending."""
     likely = np.clip(fc.likely, lo, hi)  # what to expect never lies outside its own range
+    labels = fc.months.strftime("%Y-%m").tolist()
     series = []
     for i, name in enumerate(fc.series):
+        spending = fc.classes[i].startswith("category/")
+        bill = known.get(name) if spending else None
         months = []
-        for j, month in enumerate(fc.months.strftime("%Y-%m")):
+        for j, (month, f, e, low, up) in enumerate(
+            zip(
+                labels,
+                likely[i].tolist(),
+                fc.point[i].tolist(),
+                lo[i].tolist(),
+                hi[i].tolist(),
+                strict=True,
+            )
+        ):
             entry: dict[str, Any] = {
                 "month": month,
-                "forecast": round(float(likely[i, j]), 2),
-                "expected": round(float(fc.point[i, j]), 2),
-                "lower": round(float(lo[i, j]), 2),
-                "upper": round(float(hi[i, j]), 2),
+                "forecast": round(f, 2),
+                "expected": round(e, 2),
+                "lower": round(low, 2),
+                "upper": round(up, 2),
             }
-            if fc.classes[i].startswith("category/"):
-                entry["p_any"] = round(fc.probability_above(i, j, 0.005), 3)
-                if name in known and known[name][j] > 0:
-                    entry["known"] = round(known[name][j], 2)
+            if spending:
+                entry["p_any"] = round(float(p_any[i, j]), 3)
+                if bill is not None and bill[j] > 0:
+                    entry["known"] = round(bill[j], 2)
             months.append(entry)
         coverage, n = model.calibration(fc.classes[i], fc.bucket, 1)
         series.append(
@@ -290,7 +368,7 @@ def serve(
             f"{model.n_households_} households: a method per kind of series and length of "
             "history, ranges from their errors on other households"
         ),
-        "warnings": _warnings(fc, today or dt.date.today()),
+        "warnings": _warnings(fc, today),
         "series": series,
         "_forecast": fc,
     }
