@@ -183,6 +183,7 @@ def test_the_users_model_weighs_a_rare_category_up(engine: Engine, tmp_path: Pat
         taught = categorization._taught(conn, user_id)
     model = served.user_model
     assert model is not None and model.class_weight_power == 0.5
+    assert model.margin_weight == 0.0  # the margin layer is off in the served model
     meta = json.loads(
         (
             tmp_path / "categorization" / "users" / str(user_id) / "categorizer-user.meta.json"
@@ -192,7 +193,7 @@ def test_the_users_model_weighs_a_rare_category_up(engine: Engine, tmp_path: Pat
     new = taught.frame.iloc[:1].assign(payee=["PET CORNER"], description=[None])
     # 60 grocery rows against 2: unweighted, "CORNER" (a grocery word 16 times over) makes
     # the rare category a coin toss; weighted, "PET" decides.
-    plain = TextCategorizer(class_weight_power=0.0).fit(
+    plain = TextCategorizer(class_weight_power=0.0, margin_weight=0.0).fit(
         taught.frame, taught.labels, sample_weight=taught.weights
     )
     rare = str(cats["healthcare"])

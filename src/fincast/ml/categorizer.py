@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+import warnings
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,9 +38,11 @@ import pandas as pd
 from scipy import sparse
 from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
+from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
@@ -71,6 +74,16 @@ CHAR_MAX_N = 5
 #: Half-way lets rare categories be predicted at all (macro-F1) without giving up the common
 #: ones (validated inside the training rows, docs/benchmarks.md "Categorization").
 CLASS_WEIGHT_POWER = 0.5
+#: Weight of the margin (linear SVM) layer's scores added to the logistic scores by default:
+#: off. The hinge loss fits a rare category's few rows where the logistic loss hedges (more
+#: macro-F1 answering every row), but its sharper scores abstain more at the threshold: the
+#: real household's validation rows reject it, so only the evaluation's tuning tries it
+#: (docs/benchmarks.md "Categorization").
+MARGIN_WEIGHT = 0.0
+#: The margin weight the evaluation's tuning tries beside MARGIN_WEIGHT.
+MARGIN_WEIGHT_ON = 5.0
+#: Inverse regularisation of the margin layer (scikit-learn's LinearSVC default).
+MARGIN_C = 1.0
 
 
 @lru_cache(maxsize=4)
@@ -219,6 +232,12 @@ class TextCategorizer(ClassifierMixin, BaseEstimator):
             power ``-class_weight_power`` (rescaled to keep the total): 0 weighs every row
             alike, 1 every class alike. Without it a category with a handful of rows is
             rarely the most probable one, whatever the payee says.
+        margin_weight: A linear SVM (squared hinge, one against the rest) is fitted on the
+            same features and weights, and its scores times ``margin_weight`` are added to
+            the logistic scores; 0 leaves it out. Both are linear in the features, so the
+            model stays one coefficient matrix (prediction costs the same) and the
+            confidence map is fitted on the combined scores.
+        margin_C: Inverse regularisation strength of that SVM.
     """
 
     def __init__(
@@ -230,6 +249,8 @@ class TextCategorizer(ClassifierMixin, BaseEstimator):
         random_state: int = 0,
         char_max_n: int = CHAR_MAX_N,
         class_weight_power: float = CLASS_WEIGHT_POWER,
+        margin_weight: float = MARGIN_WEIGHT,
+        margin_C: float = MARGIN_C,
     ) -> None:
         self.C = C
         self.row_weight = row_weight
@@ -238,6 +259,8 @@ class TextCategorizer(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.char_max_n = char_max_n
         self.class_weight_power = class_weight_power
+        self.margin_weight = margin_weight
+        self.margin_C = margin_C
 
     def _fit_linear(
         self, X: sparse.csr_matrix, y: npt.NDArray[np.int64], w: npt.NDArray[np.float64]
@@ -255,16 +278,18 @@ class TextCategorizer(ClassifierMixin, BaseEstimator):
         # Small problems: BLAS threads only contend (25x slower on a busy 2-core machine).
         with threadpool_limits(1):
             model.fit(X[:, used], y, sample_weight=w)
-        intercept = np.full(n_classes, -30.0)
         present = model.classes_.astype(int)
-        if present.size == 2:  # binary: sklearn keeps one row of coefficients
-            coef[present[1]] = model.coef_[0] / 2
-            coef[present[0]] = -model.coef_[0] / 2
-            intercept[present[1]] = model.intercept_[0] / 2
-            intercept[present[0]] = -model.intercept_[0] / 2
-        else:
-            coef[present] = model.coef_
-            intercept[present] = model.intercept_
+        intercept[present] = 0.0
+        _add_scores(coef, intercept, present, model.coef_, model.intercept_, 1.0)
+        if self.margin_weight > 0:
+            # A problem where the solver stops at max_iter still has usable scores.
+            margin = LinearSVC(C=self.margin_C, max_iter=2000, random_state=self.random_state)
+            with threadpool_limits(1), warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                margin.fit(X[:, used], y, sample_weight=w)
+            _add_scores(
+                coef, intercept, present, margin.coef_, margin.intercept_, self.margin_weight
+            )
         return used, coef, intercept
 
     def fit(
@@ -286,6 +311,11 @@ class TextCategorizer(ClassifierMixin, BaseEstimator):
         if not 0.0 <= float(self.class_weight_power) <= 1.0:
             raise InputError(
                 f"class_weight_power must be between 0 and 1, got {self.class_weight_power}"
+            )
+        if not (float(self.margin_weight) >= 0.0 and float(self.margin_C) > 0.0):
+            raise InputError(
+                f"margin_weight must be >= 0 and margin_C > 0, got {self.margin_weight} "
+                f"and {self.margin_C}"
             )
         self.classes_ = np.array(sorted(labels.astype(str).unique()), dtype=str)
         codes = np.searchsorted(self.classes_, labels.astype(str).to_numpy()).astype(np.int64)
@@ -429,8 +459,10 @@ class TextCategorizer(ClassifierMixin, BaseEstimator):
             if state.get("format") != FORMAT:
                 raise ValueError(f"format {state.get('format')!r}, expected {FORMAT!r}")
             # Files written before char_max_n existed hashed character 2-4-grams (the class
-            # weights only shape the fit, so older files predict alike without the key).
-            model = cls(**{"char_max_n": 4, "class_weight_power": 0.0, **state["params"]})
+            # weights and the margin layer only shape the fit: the stored coefficients hold
+            # them, so older files predict alike without the keys).
+            old = {"char_max_n": 4, "class_weight_power": 0.0, "margin_weight": 0.0}
+            model = cls(**{**old, **state["params"]})
             model.classes_ = np.array(state["classes"], dtype=str)
             model.calibration_ = np.asarray(state["calibration"], dtype=np.float64)
             if model.calibration_.shape != (3,):
@@ -454,6 +486,29 @@ class TextCategorizer(ClassifierMixin, BaseEstimator):
                 f"categorizer payload is incomplete or incompatible ({exc})"
             ) from exc
         return model
+
+
+def _add_scores(
+    coef: npt.NDArray[np.float64],
+    intercept: npt.NDArray[np.float64],
+    present: npt.NDArray[np.int64],
+    fitted_coef: npt.NDArray[np.float64],
+    fitted_intercept: npt.NDArray[np.float64],
+    scale: float,
+) -> None:
+    """Add ``scale`` times a fitted linear model's class scores to ``coef``/``intercept``.
+
+    ``present`` are the class codes the model saw; a binary model has one row of scores
+    (for ``present[1]``), split evenly between the two classes as their difference.
+    """
+    if present.size == 2:
+        coef[present[1]] += scale * fitted_coef[0] / 2
+        coef[present[0]] -= scale * fitted_coef[0] / 2
+        intercept[present[1]] += scale * fitted_intercept[0] / 2
+        intercept[present[0]] -= scale * fitted_intercept[0] / 2
+    else:
+        coef[present] += scale * fitted_coef
+        intercept[present] += scale * fitted_intercept
 
 
 def _class_weights(

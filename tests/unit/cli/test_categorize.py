@@ -33,6 +33,7 @@ def test_evaluate_json_prints_one_object_with_both_baselines(labeled_csv: Path) 
     for scores in (body["fincast"], *body["baselines"].values()):
         assert all(0.0 <= scores[k] <= 1.0 for k in ("accuracy", "macro_f1", "coverage"))
     assert body["fincast"]["accuracy"] > 0.8
+    assert body["chosen"]["class_weight_power"] in (0.5, 1.0)  # chosen on training rows
     assert body["baselines"]["linear_svm_char_ngrams"]["coverage"] == 1.0
     n = len(labeled_csv.read_text().splitlines()) - 1
     assert body["rows"]["train"] == round(0.7 * n)
@@ -45,6 +46,7 @@ def test_evaluate_table_and_a_missing_column(labeled_csv: Path) -> None:
     table = runner.invoke(app, [*args, "--label-col", "category"])
     assert table.exit_code == 0, table.output
     assert "linear_svm_char_ngrams" in table.output and "fincast" in table.output
+    assert "every" in table.output  # the every-row figures beside those at the threshold
     bad = runner.invoke(app, [*args, "--label-col", "nope"])
     assert isinstance(bad.exception, InputError)
     assert "nope" in str(bad.exception)

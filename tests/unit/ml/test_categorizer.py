@@ -233,8 +233,11 @@ def test_class_weights_let_a_rare_category_be_predicted() -> None:
     labels += ["pets", "pets"]
     frame = pd.DataFrame({"payee": payees})
     new = pd.DataFrame({"payee": ["pet corner"]})
-    plain = TextCategorizer(calibrate=False, class_weight_power=0.0).fit(frame, labels)
-    weighted = TextCategorizer(calibrate=False).fit(frame, labels)
+    # The logistic layer alone: the margin layer has its own test.
+    plain = TextCategorizer(calibrate=False, class_weight_power=0.0, margin_weight=0.0).fit(
+        frame, labels
+    )
+    weighted = TextCategorizer(calibrate=False, margin_weight=0.0).fit(frame, labels)
     assert weighted.class_weight_power == 0.5
     # "corner" is a grocery word 5 times over; "pet" only twice, in the rare category
     assert plain.predict(new)[0] == "food"
@@ -255,17 +258,21 @@ def test_class_weight_factors_and_their_validation() -> None:
         TextCategorizer().fit(frame, ["x", "y"], sample_weight=[1.0, -1.0])
 
 
-def test_files_without_class_weights_load_as_unweighted(fitted) -> None:
+def test_files_without_class_weights_or_margin_load_as_such(fitted) -> None:
     import json
 
     model, test, _ = fitted
     arrays = dict(model.to_arrays())
     state = json.loads(bytes(arrays["state_json"]))
     assert state["params"]["class_weight_power"] == 0.5
-    del state["params"]["class_weight_power"]
+    assert state["params"]["margin_weight"] == 0.0
+    del state["params"]["class_weight_power"], state["params"]["margin_weight"]
     arrays["state_json"] = np.frombuffer(json.dumps(state).encode(), dtype=np.uint8)
     again = TextCategorizer.from_arrays(arrays)
     assert again.class_weight_power == 0.0
+    assert again.margin_weight == 0.0  # files from before the margin layer had none
+    combined = TextCategorizer(margin_weight=5.0).fit(*_rare_pets())
+    assert TextCategorizer.from_arrays(combined.to_arrays()).margin_weight == 5.0
     np.testing.assert_allclose(again.predict_proba(test), model.predict_proba(test), rtol=1e-5)
 
 
@@ -281,3 +288,69 @@ def test_validation_folds_stay_inside_the_training_rows() -> None:
     dated = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=20, freq="D")})
     (only,) = validation_folds(dated)
     assert list(only.test) == [16, 17, 18, 19]  # the latest fifth
+
+
+def _rare_pets() -> tuple[pd.DataFrame, list[str]]:
+    words = ["north", "south", "east", "west", "fresh", "corner", "city", "green", "blue"]
+    payees = [f"{a} market {b}" for a in words for b in words[:5]]
+    labels = ["food"] * len(payees)
+    payees += ["pet market", "pet supplies"]
+    labels += ["pets", "pets"]
+    return pd.DataFrame({"payee": payees}), labels
+
+
+def test_the_margin_layer_lets_a_rare_category_be_predicted_without_class_weights() -> None:
+    frame, labels = _rare_pets()
+    new = pd.DataFrame({"payee": ["pet corner"]})
+    kw = {"calibrate": False, "class_weight_power": 0.0}
+    logistic = TextCategorizer(**kw).fit(frame, labels)
+    combined = TextCategorizer(margin_weight=5.0, **kw).fit(frame, labels)
+    assert logistic.margin_weight == 0.0  # off by default (the validation rows chose so)
+    # The logistic loss hedges towards the 45 grocery rows; the hinge loss fits the two
+    # pet rows with a margin, and its scores decide.
+    assert logistic.predict(new)[0] == "food"
+    assert combined.predict(new)[0] == "pets"
+    assert (combined.predict(frame) == np.asarray(labels)).all()
+
+
+def test_the_combined_model_is_the_sum_of_its_two_linear_layers() -> None:
+    frame, labels = _rare_pets()
+    frame = frame.assign(payee=frame["payee"] + np.where(np.arange(len(frame)) % 3, "", " shop"))
+    labels = [v if i % 7 else "home" for i, v in enumerate(labels)]  # three classes
+    kw = {"calibrate": False, "class_weight_power": 0.0}
+    logistic = TextCategorizer(margin_weight=0.0, **kw).fit(frame, labels)
+    half = TextCategorizer(margin_weight=1.0, **kw).fit(frame, labels)
+    full = TextCategorizer(margin_weight=2.0, **kw).fit(frame, labels)
+    # Scores are linear in the margin weight: the SVM's share doubles from 1 to 2.
+    s0, s1, s2 = (m.decision_function(frame) for m in (logistic, half, full))
+    np.testing.assert_allclose(s2 - s0, 2 * (s1 - s0), rtol=1e-4, atol=1e-4)
+    assert np.abs(s1 - s0).max() > 0.1
+    # One coefficient matrix: it round-trips through the plain arrays of a model file.
+    again = TextCategorizer.from_arrays(full.to_arrays())
+    np.testing.assert_allclose(again.decision_function(frame), s2, rtol=1e-5, atol=1e-5)
+    assert again.margin_weight == 2.0
+
+
+def test_margin_parameters_are_validated() -> None:
+    frame = pd.DataFrame({"payee": ["a", "b"]})
+    with pytest.raises(InputError, match="margin_weight"):
+        TextCategorizer(margin_weight=-1.0).fit(frame, ["x", "y"])
+    with pytest.raises(InputError, match="margin_C"):
+        TextCategorizer(margin_C=0.0).fit(frame, ["x", "y"])
+
+
+def test_tuning_searches_the_margin_layer_and_keeps_the_simpler_model_on_a_tie() -> None:
+    from fincast.ml.categorizer_eval import has_row_features, tune
+
+    frame = pd.DataFrame({"payee": ["netflix", "spotify", "shell", "esso"] * 10})
+    labels = ["media", "media", "fuel", "fuel"] * 10
+    assert not has_row_features(frame)  # no amounts, dates or accounts: row weight not searched
+    assert has_row_features(frame.assign(amount=np.arange(len(frame), dtype=float)))
+    # Every setting gets every validation row right: the first of the grid stays.
+    assert tune(frame, labels) == {
+        "C": 2.0,
+        "row_weight": 0.25,
+        "memory_threshold": 0.6,
+        "class_weight_power": 0.5,
+        "margin_weight": 0.0,
+    }
