@@ -204,6 +204,10 @@ class PeerModel:
     def segment(self, income_pct: float, shares: FloatArray) -> int:
         """The nearest segment centre to a household."""
         z = self.features(np.array([income_pct]), shares.reshape(1, -1))
+        # A tiny income makes shares astronomically large (spending / 1e-271) and their
+        # squares overflow. A million standard deviations out is as far as any distance
+        # needs to go: the nearest centre is the same beyond it.
+        z = np.clip(z, -1e6, 1e6)
         return int(np.argmin(((self.centers - z) ** 2).sum(axis=1)))
 
     @property

@@ -160,3 +160,13 @@ def test_unusualness_ranks_a_strange_profile_higher(model: P.PeerModel) -> None:
     assert o["percentile"] > u["percentile"] and o["label"] == "unusual"
     assert o["furthest"][0]["field"] == "education"
     assert np.isfinite(o["distance"])
+
+
+def test_a_vanishing_income_gets_targets_not_an_overflow(model: P.PeerModel) -> None:
+    # Found by the schema fuzzer: an income of 1e-271 made the shares so large that their
+    # squared distances to the segment centres overflowed (a warning, then a 500).
+    spending = {"rent": 1200.0, "groceries": 400.0}
+    with np.errstate(all="raise"):
+        r = P.recommend(model, 1e-271, spending)
+    assert 0 <= r.segment < len(model.centers)
+    assert all(t.target <= 1e-271 + 1e-9 for t in r.targets)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from fincast.api.deps import CurrentUser, EngineDep, SessionDep, SettingsDep
 from fincast.api.problems import responses
@@ -13,7 +13,15 @@ from fincast.services import peers as service
 
 router = APIRouter(prefix="/api/insights", tags=["insights"], responses=responses(401, 422))
 
-Amount = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
+
+def _whole_cents(value: float) -> float:
+    """A money amount is 0 or at least one cent (1e-271 is no income anyone has)."""
+    if 0 < value < 0.01:
+        raise ValueError("an amount must be 0 or at least 0.01")
+    return value
+
+
+Amount = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False), AfterValidator(_whole_cents)]
 
 
 class CategoryTargetPublic(BaseModel):
