@@ -308,6 +308,7 @@ def test_the_writer_keeps_row_order_and_skips_known_fingerprints(
     if path == "core":  # the plain SQLAlchemy path other drivers take
         monkeypatch.setattr(dialect, "_FAST_DRIVERS", frozenset())
     monkeypatch.setattr(writer, "CHUNK", 2)
+    monkeypatch.setattr(writer, "COPY_CHUNK", 2)
     user_id, (acc,) = _setup(engine, "Checking")
     now = utcnow()
 

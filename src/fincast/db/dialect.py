@@ -42,14 +42,15 @@ class _Memo(dict[Any, Any]):
 
     _LIMIT = 100_000
 
-    def __init__(self, convert: Callable[[Any], Any]) -> None:
-        super().__init__({None: None})
+    def __init__(self, convert: Callable[[Any], Any], none: Any = None) -> None:
+        super().__init__({None: none})
         self.convert = convert
+        self.none = none
 
     def __missing__(self, value: Any) -> Any:
         if len(self) >= self._LIMIT:
             self.clear()
-            self[None] = None
+            self[None] = self.none
         out = self[value] = self.convert(value)
         return out
 
@@ -154,8 +155,10 @@ class BulkInsertIgnore:
             names = self.columns
             return lambda row: dict(zip(names, row, strict=True))
         if self.mode == "copy":
-            text = copy_text
-            return lambda row: "\t".join([text(v) for v in row])
+            # Each distinct value of a column is put in COPY's text form once.
+            texts = [_Memo(copy_text, "\\N") for _ in self.columns]
+            texts_of = list(zip(texts, range(len(texts)), strict=True))
+            return lambda row: "\t".join([memo[row[i]] for memo, i in texts_of])
 
         def encode(row: Sequence[Any]) -> Any:
             values = list(row)

@@ -9,13 +9,13 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, NamedTuple
+from typing import IO, Any, Generic, NamedTuple, TypeVar
 
 from fincast.errors import FileTooLargeError, ParseError
-from fincast.ingest.rows import TransactionRow
 
 _BLOCK = 1 << 20
 _IN_MEMORY = 8 << 20
+_Row = TypeVar("_Row")
 
 
 class Spooled(NamedTuple):
@@ -77,7 +77,7 @@ def spool(data: bytes | IO[bytes] | Path, filename: str, limit: int) -> Iterator
         yield Spooled(copy, digest.hexdigest())
 
 
-class RowSpool:
+class RowSpool(Generic[_Row]):
     """Rows built ahead of a write, kept on disk in chunks and replayed in the same order.
 
     An import builds and checks every row of a file before it opens its write transaction;
@@ -90,10 +90,10 @@ class RowSpool:
 
     def __init__(self, file: IO[bytes]) -> None:
         self._file = file
-        self._pending: list[TransactionRow] = []
+        self._pending: list[_Row] = []
         self.count = 0
 
-    def add(self, row: TransactionRow) -> None:
+    def add(self, row: _Row) -> None:
         """Keep ``row`` for the replay."""
         self._pending.append(row)
         self.count += 1
@@ -105,7 +105,7 @@ class RowSpool:
             pickle.dump(self._pending, self._file, protocol=pickle.HIGHEST_PROTOCOL)
             self._pending = []
 
-    def replay(self) -> Iterator[TransactionRow]:
+    def replay(self) -> Iterator[_Row]:
         """Every row added, in order (once the adding is done)."""
         self._flush()
         self._file.seek(0)
@@ -118,7 +118,7 @@ class RowSpool:
 
 
 @contextmanager
-def spool_rows() -> Iterator[RowSpool]:
+def spool_rows() -> Iterator[RowSpool[Any]]:
     """An empty :class:`RowSpool`, in memory up to 8 MiB and on disk beyond; gone afterwards."""
     with tempfile.SpooledTemporaryFile(max_size=_IN_MEMORY) as file:
         yield RowSpool(file)

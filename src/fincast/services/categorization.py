@@ -30,14 +30,14 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, Float, String, Table, func, select, update
+from sqlalchemy import Connection, Engine, Float, String, Table, and_, func, or_, select, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
@@ -377,6 +377,60 @@ def suggest_rows(
     }
 
 
+def suggestion_replaces(
+    current: int | None, source: str | None, suggested: int, transfer_ids: Collection[int]
+) -> bool:
+    """Whether a suggestion becomes the category of a row with ``current`` from ``source``.
+
+    Only an empty category or one from the default keyword map gives way (the keyword map is
+    weaker than the model; an agreeing keyword stays put); never a hand-set category, a rule
+    or a transfer pair.
+    """
+    return source is None or (
+        source == CategorySource.IMPORT.value
+        and current not in transfer_ids
+        and current != suggested
+    )
+
+
+def apply_stored_suggestions(conn: Connection, user_id: int, batch_id: int) -> int:
+    """Make the suggestions stored on import ``batch_id``'s rows their category where due.
+
+    The rule of :func:`suggestion_replaces`, as one statement over rows written with their
+    suggestion already in ``suggested_category_id`` (after transfer pairing); returns how
+    many rows changed.
+    """
+    t = _TX
+    slugs = dict(
+        conn.execute(select(Category.id, Category.slug).where(Category.user_id == user_id)).all()
+    )
+    transfer_ids = [cid for cid, slug in slugs.items() if slug in TRANSFER_SLUGS]
+    source = sql_cast(t.c.category_source, String(20))
+    result = conn.execute(
+        update(t)
+        .where(
+            t.c.user_id == user_id,
+            t.c.import_batch_id == batch_id,
+            t.c.suggested_category_id.is_not(None),
+            or_(
+                t.c.category_source.is_(None),
+                and_(
+                    source == CategorySource.IMPORT.value,
+                    or_(
+                        t.c.category_id.is_(None),
+                        and_(
+                            t.c.category_id.not_in(transfer_ids),
+                            t.c.category_id != t.c.suggested_category_id,
+                        ),
+                    ),
+                ),
+            ),
+        )
+        .values(category_id=t.c.suggested_category_id, category_source=CategorySource.MODEL.value)
+    )
+    return int(result.rowcount or 0)
+
+
 def store_suggestions(conn: Connection, user_id: int, batch_id: int, suggested: Suggested) -> int:
     """Write precomputed suggestions onto the rows of import ``batch_id``; returns how many.
 
@@ -405,10 +459,7 @@ def store_suggestions(conn: Connection, user_id: int, batch_id: int, suggested: 
         if found is None or found[0] not in slugs:
             continue
         cid, conf = found
-        # The default keyword map is weaker than the model; an agreeing keyword stays put.
-        replace = source is None or (
-            source == CategorySource.IMPORT.value and current not in transfer_ids and current != cid
-        )
+        replace = suggestion_replaces(current, source, cid, transfer_ids)
         groups.setdefault((cid, conf, replace), []).append(int(tid))
     n = 0
     for (cid, conf, replace), ids in groups.items():

@@ -24,7 +24,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any
 
 from sqlalchemy import Connection, Engine, delete, func, select, update
 from sqlalchemy.orm import Session
@@ -44,9 +44,17 @@ from fincast.ingest.rows import (
     TransactionRow,
 )
 from fincast.ingest.spool import Spooled, spool, spool_rows
+from fincast.ingest.transfers import TRANSFER_SLUGS
 from fincast.ledger import batches, categorization
 from fincast.ledger import service as ledger
-from fincast.ledger.models import Account, AccountType, Transaction, utcnow
+from fincast.ledger.models import (
+    Account,
+    AccountType,
+    Category,
+    CategorySource,
+    Transaction,
+    utcnow,
+)
 from fincast.ledger.writer import write_transactions
 from fincast.panel.build import GAP_MONTHS
 from fincast.services import categorization as learned
@@ -556,13 +564,25 @@ class _Job:
         router = self._router(dry_run=False, not_chosen=not_chosen)
         file = self.file
         # Learned categories (services/categorization.py): the user's model is prepared and
-        # run outside the write transaction; its answers are stored after transfer pairing.
+        # run outside the write transaction, a chunk of parsed rows at a time (so memory
+        # stays flat); its answers travel with the rows into the spool.
         with self.engine.connect() as conn:
             suggester = learned.user_suggester(conn, file.user_id)
             names = learned.account_names(conn, file.user_id)
+        ids = self.categorizer.category_ids
+        known = frozenset(ids.values())
+        transfer_ids = frozenset(cid for slug, cid in ids.items() if slug in TRANSFER_SLUGS)
         with spool_rows() as rows:
-            for row in self._rows(router):
-                rows.add(row)
+            for chunk in _chunks(self._rows(router), SUGGEST_CHUNK):
+                # Rows the ledger has already (a re-import) will be skipped by the insert:
+                # the model is not asked about them (one deleted before the write goes in
+                # again without a suggestion, as a row the model had no answer for).
+                with self.engine.connect() as conn:
+                    stored = _stored_fingerprints(conn, chunk)
+                new = [row for row in chunk if (row[1], row[12]) not in stored]
+                suggested = learned.suggest_rows(suggester, _for_model(new), names)
+                for row in chunk:
+                    rows.add(_suggested(row, suggested.get(row[12]), known, transfer_ids))
             if rows.count == 0:
                 raise EmptyImportError(
                     f"{file.filename}: no transactions in this {file.format.upper()} file"
@@ -571,16 +591,20 @@ class _Job:
             with self.engine.connect() as conn:
                 history = _history(conn, [t.id for t in targets])
             warnings = _gap_warnings(file.filename, targets, history)
-            # The model runs here, on the parsed rows, with no connection held (about 7 s
-            # per 100k rows); the write transaction below only stores its answers.
-            suggested = learned.suggest_rows(suggester, _for_model(rows.replay()), names)
             with self.engine.begin() as conn:
                 batch_id = batches.start_batch(conn, file)
-                n_rows = write_transactions(conn, _in_batch(rows.replay(), batch_id))
+                # With no transfer pair possible, each suggestion's rule is settled now and
+                # rows are stored as they end; else pairing runs first and the rule after.
+                pairing = _pairing_possible(conn, file.user_id, [t.id for t in targets])
+                n_rows = write_transactions(
+                    conn,
+                    _stored(rows.replay(), batch_id, settled=not pairing),
+                    columns=IMPORT_COLUMNS,
+                )
                 imported = batches.count_batch_transactions(conn, batch_id)
-                if imported:
+                if imported and pairing:
                     categorization.mark_transfers(conn, file.user_id, batch_id)
-                    learned.store_suggestions(conn, file.user_id, batch_id, suggested)
+                    learned.apply_stored_suggestions(conn, file.user_id, batch_id)
                 for t in targets:
                     if t.bank_ref and not t.created:
                         conn.execute(
@@ -683,6 +707,29 @@ def _shown(
 
 
 _BATCH_COLUMN = TRANSACTION_COLUMNS.index("import_batch_id")
+_CATEGORY = TRANSACTION_COLUMNS.index("category_id")
+#: Parsed rows the model reads at a time (memory per import stays at this many rows).
+SUGGEST_CHUNK = 20_000
+#: Fingerprints looked up per query (below every driver's limit of bound parameters).
+_LOOKUP = 5_000
+#: The columns an import writes: the row's, then the model's suggestion and confidence.
+IMPORT_COLUMNS = (*TRANSACTION_COLUMNS, "suggested_category_id", "category_confidence")
+_MODEL = CategorySource.MODEL.value
+
+#: A spooled row: the ledger row, the suggestion (category id, confidence, or None, None),
+#: and whether the suggestion replaces the row's category (unless a transfer pair does).
+_SpooledRow = tuple[TransactionRow, int | None, float | None, bool]
+
+
+def _chunks(rows: Iterable[TransactionRow], size: int) -> Iterator[list[TransactionRow]]:
+    chunk: list[TransactionRow] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _for_model(rows: Iterable[TransactionRow]) -> list[tuple[Any, ...]]:
@@ -694,11 +741,85 @@ def _for_model(rows: Iterable[TransactionRow]) -> list[tuple[Any, ...]]:
     return [(row[12], row[1], row[2].isoformat(), float(row[3]), row[5], row[7]) for row in rows]
 
 
-def _in_batch(rows: Iterable[TransactionRow], batch_id: int) -> Iterator[TransactionRow]:
-    """The rows with their import batch set (it exists only once the transaction is open)."""
-    i = _BATCH_COLUMN
+def _stored_fingerprints(conn: Connection, rows: Iterable[TransactionRow]) -> set[tuple[int, str]]:
+    """The (account id, fingerprint) pairs of ``rows`` the ledger holds already."""
+    wanted: dict[int, list[str]] = {}
     for row in rows:
-        yield cast(TransactionRow, (*row[:i], batch_id, *row[i + 1 :]))
+        wanted.setdefault(row[1], []).append(row[12])
+    found: set[tuple[int, str]] = set()
+    for account_id, fingerprints in wanted.items():
+        for start in range(0, len(fingerprints), _LOOKUP):
+            part = fingerprints[start : start + _LOOKUP]
+            found.update(
+                (account_id, fp)
+                for fp in conn.scalars(
+                    select(Transaction.fingerprint).where(
+                        Transaction.account_id == account_id, Transaction.fingerprint.in_(part)
+                    )
+                )
+            )
+    return found
+
+
+def _suggested(
+    row: TransactionRow,
+    found: tuple[int, float] | None,
+    known: frozenset[int],
+    transfer_ids: frozenset[int],
+) -> _SpooledRow:
+    """``row`` with the model's answer for it; a category deleted since it learned is none.
+
+    (``row[9]``, ``row[10]``: category id and source, by :data:`TRANSACTION_COLUMNS`.)
+    """
+    if found is None or found[0] not in known:
+        return (row, None, None, False)
+    cid, conf = found
+    return (
+        row,
+        cid,
+        conf,
+        learned.suggestion_replaces(row[9], row[10], cid, transfer_ids),
+    )
+
+
+def _stored(
+    rows: Iterable[_SpooledRow], batch_id: int, *, settled: bool
+) -> Iterator[tuple[Any, ...]]:
+    """The values of :data:`IMPORT_COLUMNS` for each spooled row, in its import batch.
+
+    ``settled``: no transfer pair can change a row, so a suggestion that replaces the
+    category is the category already (else :func:`learned.apply_stored_suggestions` decides
+    after pairing, from the same rule).
+    """
+    i, c = _BATCH_COLUMN, _CATEGORY
+    for row, cid, conf, replaces in rows:
+        if settled and replaces:
+            yield (*row[:c], cid, _MODEL, *row[c + 2 : i], batch_id, *row[i + 1 :], cid, conf)
+        else:
+            yield (*row[:i], batch_id, *row[i + 1 :], cid, conf)
+
+
+def _pairing_possible(conn: Connection, user_id: int, target_ids: list[int]) -> bool:
+    """Whether transfer pairing could change a row of this import.
+
+    The early outs of :func:`categorization.mark_transfers`: no ``transfers`` category, or
+    fewer than two accounts with rows once this import's are in. Asked inside the write
+    transaction, after the batch row took SQLite's write lock.
+    """
+    has_transfers = conn.execute(
+        select(Category.id).where(Category.user_id == user_id, Category.slug == "transfers")
+    ).first()
+    if has_transfers is None:
+        return False
+    if len(set(target_ids)) >= 2:
+        return True
+    others = conn.scalars(
+        select(Account.id).where(Account.user_id == user_id, Account.id.not_in(target_ids))
+    ).all()
+    return any(
+        conn.execute(select(Transaction.id).where(Transaction.account_id == a).limit(1)).first()
+        for a in others
+    )
 
 
 def _drop_empty_accounts(engine: Engine, account_ids: list[int]) -> None:

@@ -42,3 +42,40 @@ def test_cli_benchmark_import_prints_one_line_without_json() -> None:
     assert "\n" not in line
     assert line.startswith("50 rows into sqlite: ") and "(re-import" in line
     assert "50 duplicates)" in line
+
+
+def test_the_bare_baseline_stores_the_ledgers_fingerprints(tmp_path: Path) -> None:
+    import datetime as dt
+    import sqlite3
+    from collections import Counter
+    from decimal import Decimal
+
+    from fincast.benchmarks.imports import bare_import
+    from fincast.ingest.fingerprint import content_fingerprint, normalize_payee
+
+    path = tmp_path / "bank.csv"
+    write_csv(path, 3_000, seed=5)
+    out = bare_import(path, tmp_path / "bare.db", account_id=7)
+    assert out["rows"] == 3_000 and out["seconds"] > 0
+    seen: Counter[tuple[str, str, str]] = Counter()
+    expected = []
+    with path.open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            key = (row["Date"], row["Amount"], normalize_payee(row["Description"]))
+            expected.append(
+                content_fingerprint(
+                    7, dt.date.fromisoformat(key[0]), Decimal(key[1]), key[2], seen[key]
+                )
+            )
+            seen[key] += 1
+    with sqlite3.connect(tmp_path / "bare.db") as conn:
+        stored = [r[0] for r in conn.execute("SELECT fingerprint FROM bare ORDER BY id")]
+    assert stored == expected
+
+
+def test_cli_benchmark_import_reports_the_ratio_to_the_bare_baseline() -> None:
+    result = runner.invoke(app, ["benchmark", "import", "--rows", "200", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["bare_sqlite_seconds"] > 0
+    assert out["import_to_bare_ratio"] > 0
