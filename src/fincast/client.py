@@ -329,46 +329,68 @@ class FincastClient:
         """Delete a goal."""
         self._json("DELETE", f"/api/goals/{goal_id}")
 
-    def goal_forecast(self, goal_id: int) -> dict[str, Any]:
+    # Every answer below is in one currency: ``currency``, default the user's primary one.
+
+    def goal_forecast(self, goal_id: int, *, currency: str | None = None) -> dict[str, Any]:
         """A goal's chance of being reached by its date, the monthly amount needed, pace date."""
-        out: dict[str, Any] = self._json("GET", f"/api/goals/{goal_id}/forecast")
+        out: dict[str, Any] = self._json(
+            "GET", f"/api/goals/{goal_id}/forecast", params=_clean({"currency": currency})
+        )
         return out
 
-    def disposable_income(self) -> dict[str, Any]:
+    def disposable_income(self, *, currency: str | None = None) -> dict[str, Any]:
         """Next month's income minus essential spending, with its range."""
-        out: dict[str, Any] = self._json("GET", "/api/insights/disposable-income")
+        out: dict[str, Any] = self._json(
+            "GET", "/api/insights/disposable-income", params=_clean({"currency": currency})
+        )
         return out
 
-    def health(self) -> dict[str, Any]:
+    def health(self, *, currency: str | None = None) -> dict[str, Any]:
         """The financial health score, its eight components and its monthly history."""
-        out: dict[str, Any] = self._json("GET", "/api/insights/health")
+        out: dict[str, Any] = self._json(
+            "GET", "/api/insights/health", params=_clean({"currency": currency})
+        )
         return out
 
-    def investment_readiness(self) -> dict[str, Any]:
+    def investment_readiness(self, *, currency: str | None = None) -> dict[str, Any]:
         """Not ready, building or ready to invest, with the reasons."""
-        out: dict[str, Any] = self._json("GET", "/api/insights/investment-readiness")
+        out: dict[str, Any] = self._json(
+            "GET", "/api/insights/investment-readiness", params=_clean({"currency": currency})
+        )
         return out
 
-    def overspending(self, *, threshold: float = 1.2) -> dict[str, Any]:
+    def overspending(
+        self, *, threshold: float = 1.2, currency: str | None = None
+    ) -> dict[str, Any]:
         """Next month per category: the rule's flag and the probabilities of going over."""
         out: dict[str, Any] = self._json(
-            "GET", "/api/insights/overspending", params={"threshold": threshold}
+            "GET",
+            "/api/insights/overspending",
+            params=_clean({"threshold": threshold, "currency": currency}),
         )
         return out
 
     def budget_plan(
-        self, *, total_budget: Decimal | float | None = None, safety_margin: float = 0.0
+        self,
+        *,
+        total_budget: Decimal | float | None = None,
+        safety_margin: float = 0.0,
+        currency: str | None = None,
     ) -> dict[str, Any]:
         """Next month's recommended budget, each line with its reason, savings last."""
         # As decimal strings: a float's binary tail would break the API's decimal places.
         total = None if total_budget is None else str(total_budget)
         body = _clean({"total_budget": total, "safety_margin": str(safety_margin)})
-        out: dict[str, Any] = self._json("POST", "/api/insights/budget", json=body)
+        out: dict[str, Any] = self._json(
+            "POST", "/api/insights/budget", json=body, params=_clean({"currency": currency})
+        )
         return out
 
-    def alerts(self) -> dict[str, Any]:
+    def alerts(self, *, currency: str | None = None) -> dict[str, Any]:
         """Each budget this month: spent so far, projected month end, 80/90/100 % reached."""
-        out: dict[str, Any] = self._json("GET", "/api/alerts")
+        out: dict[str, Any] = self._json(
+            "GET", "/api/alerts", params=_clean({"currency": currency})
+        )
         return out
 
     # -- detections: recurring series, anomalies, rule suggestions ----------------------
@@ -619,38 +641,64 @@ class FincastClient:
         out: dict[str, Any] = self._json("GET", f"/api/models/{model_id}")
         return out
 
-    def monthly(self) -> dict[str, Any]:
-        """Complete months of income, category spending and savings (``data``, ``count``)."""
-        out: dict[str, Any] = self._json("GET", "/api/insights/monthly")
+    def monthly(self, *, currency: str | None = None) -> dict[str, Any]:
+        """Complete months of income, category spending and savings (``data``, ``count``).
+
+        In ``currency`` (default: the primary one); ``currencies`` lists the user's.
+        """
+        out: dict[str, Any] = self._json(
+            "GET", "/api/insights/monthly", params=_clean({"currency": currency})
+        )
         return out
 
-    def monthly_if_changed(self, etag: str | None) -> tuple[str | None, dict[str, Any] | None]:
+    def monthly_if_changed(
+        self, etag: str | None, *, currency: str | None = None
+    ) -> tuple[str | None, dict[str, Any] | None]:
         """(ETag, :meth:`monthly`) or (ETag, None) while ``etag`` is still current.
 
         The ETag is the ledger's data version: a cheap way to learn whether anything
         derived from the transactions can have changed.
         """
         headers = {"If-None-Match": etag} if etag else {}
-        response = self._request("GET", "/api/insights/monthly", headers=headers)
+        response = self._request(
+            "GET",
+            "/api/insights/monthly",
+            headers=headers,
+            params=_clean({"currency": currency}),
+        )
         new_etag = response.headers.get("etag")
         if response.status_code == 304:
             return new_etag or etag, None
         out: dict[str, Any] = response.json()
         return new_etag, out
 
-    def forecast(self, *, horizon: int = 3, level: float = 0.95) -> dict[str, Any]:
-        """Every series of the household ``horizon`` months ahead, ranges at ``level``."""
+    def forecast(
+        self, *, horizon: int = 3, level: float = 0.95, currency: str | None = None
+    ) -> dict[str, Any]:
+        """Every series of the household ``horizon`` months ahead, ranges at ``level``.
+
+        In ``currency`` (default: the primary one), as every answer on the stored ledger.
+        """
         out: dict[str, Any] = self._json(
-            "POST", "/api/forecast", json={"horizon": horizon, "level": level}
+            "POST",
+            "/api/forecast",
+            json={"horizon": horizon, "level": level},
+            params=_clean({"currency": currency}),
         )
         return out
 
     def predict_expense(
-        self, monthly_data: list[dict[str, Any]] | None = None, confidence_level: float = 0.95
+        self,
+        monthly_data: list[dict[str, Any]] | None = None,
+        confidence_level: float = 0.95,
+        *,
+        currency: str | None = None,
     ) -> dict[str, Any]:
         """Next month's expense and interval (stored data unless ``monthly_data`` is given)."""
         body = _clean({"monthly_data": monthly_data, "confidence_level": confidence_level})
-        out: dict[str, Any] = self._json("POST", "/api/predict/expense", json=body)
+        out: dict[str, Any] = self._json(
+            "POST", "/api/predict/expense", json=body, params=_clean({"currency": currency})
+        )
         return out
 
     def predict_categories(
@@ -660,6 +708,7 @@ class FincastClient:
         risk_threshold: float = 1.2,
         total_budget: float | None = None,
         safety_margin: float = 0.1,
+        currency: str | None = None,
     ) -> dict[str, Any]:
         """Category forecasts, overspending risks and budget recommendations."""
         body = _clean(
@@ -670,15 +719,21 @@ class FincastClient:
                 "safety_margin": safety_margin,
             }
         )
-        out: dict[str, Any] = self._json("POST", "/api/predict/categories", json=body)
+        out: dict[str, Any] = self._json(
+            "POST", "/api/predict/categories", json=body, params=_clean({"currency": currency})
+        )
         return out
 
     def predict_savings(
         self,
         monthly_data: list[dict[str, Any]] | None = None,
         periods: tuple[int, ...] = (3, 6, 12),
+        *,
+        currency: str | None = None,
     ) -> dict[str, Any]:
         """Savings trajectory and financial health."""
         body = _clean({"monthly_data": monthly_data, "periods": list(periods)})
-        out: dict[str, Any] = self._json("POST", "/api/predict/savings", json=body)
+        out: dict[str, Any] = self._json(
+            "POST", "/api/predict/savings", json=body, params=_clean({"currency": currency})
+        )
         return out

@@ -26,6 +26,19 @@ console = Console()
 _USER = typer.Option("local@fincast.invalid", "--user", help="Owner's email.")
 _JSON = typer.Option(False, "--json", help="Print JSON.")
 _MODELS = typer.Option(None, "--models-dir", help="Folder of the household model.")
+CURRENCY = typer.Option(
+    None, "--currency", help="Answer in this currency of your accounts (default: primary)."
+)
+
+
+def print_currency(result: dict[str, Any]) -> None:
+    """Say which currency the amounts are in, and how to see the user's others."""
+    others = [c for c in result.get("currencies") or [] if c != result.get("currency")]
+    if others:
+        console.print(
+            f"[dim]amounts in {result['currency']}; also: {', '.join(others)} "
+            "(--currency; never added together)[/dim]"
+        )
 
 
 def _models(models_dir: Path | None) -> Path:
@@ -45,16 +58,22 @@ def overspending_cmd(
     threshold: float = typer.Option(1.2, "--threshold", help="The rule's multiple of average."),
     as_json: bool = _JSON,
     models_dir: Path | None = _MODELS,
+    currency: str | None = CURRENCY,
 ) -> None:
     """Next month per category: the rule's flag and the chance of going over, riskiest first."""
     from fincast.services import overspending
 
     result = overspending.overspending_for_cli(
-        migrated_engine(), user, models_dir=_models(models_dir), threshold=threshold
+        migrated_engine(),
+        user,
+        models_dir=_models(models_dir),
+        threshold=threshold,
+        currency=currency,
     )
     if as_json:
         print_json(result)
         return
+    print_currency(result)
     console.print(overspending_table(result))
     console.print(
         f"P(spending > income) in {result['month']}: "
@@ -99,6 +118,7 @@ def budget_cmd(
     ),
     as_json: bool = _JSON,
     models_dir: Path | None = _MODELS,
+    currency: str | None = CURRENCY,
 ) -> None:
     """Next month's budget: fixed bills and debt minimums first, essentials, then the rest."""
     from fincast.services import budgeting
@@ -110,10 +130,12 @@ def budget_cmd(
         models_dir=_models(models_dir),
         total_budget=parse_decimal(total_budget, "--total-budget"),
         safety_margin=margin if margin is not None else Decimal("0"),
+        currency=currency,
     )
     if as_json:
         print_json(plan)
         return
+    print_currency(plan)
     console.print(budget_table(plan))
     ref = plan["reference_50_30_20"]
     console.print(
@@ -149,14 +171,22 @@ def budget_table(plan: dict[str, Any]) -> Table:
 
 
 @app.command("alerts")
-def alerts_cmd(user: str = _USER, as_json: bool = _JSON, models_dir: Path | None = _MODELS) -> None:
+def alerts_cmd(
+    user: str = _USER,
+    as_json: bool = _JSON,
+    models_dir: Path | None = _MODELS,
+    currency: str | None = CURRENCY,
+) -> None:
     """Your budgets this month: spent so far, projected month end, 80/90/100 % reached."""
     from fincast.services import budgeting
 
-    result = budgeting.alerts_for_cli(migrated_engine(), user, models_dir=_models(models_dir))
+    result = budgeting.alerts_for_cli(
+        migrated_engine(), user, models_dir=_models(models_dir), currency=currency
+    )
     if as_json:
         print_json(result)
         return
+    print_currency(result)
     table = Table(
         title=f"budgets in {result['month']} (day {result['days_elapsed']} of "
         f"{result['days_in_month']})"

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from fincast.cli.common import migrated_engine, print_json
-from fincast.cli.insights import app
+from fincast.cli.insights import CURRENCY, app, print_currency
 
 console = Console()
 USER = typer.Option("local@fincast.invalid", "--user", help="Owner's email.")
@@ -23,12 +23,25 @@ JSON = typer.Option(False, "--json", help="Print JSON.")
 MODELS = typer.Option(None, "--models-dir", help="Folder of the household model.")
 
 
-def _answer(what: str, user: str, models_dir: Path | None, goal_id: int | None = None) -> Any:
+def _answer(
+    what: str,
+    user: str,
+    models_dir: Path | None,
+    currency: str | None,
+    goal_id: int | None = None,
+    *,
+    as_json: bool,
+) -> Any:
     from fincast.config import get_settings
     from fincast.services import wellbeing
 
     folder = models_dir or get_settings().resolved_models_dir
-    return wellbeing.for_cli(migrated_engine(), user, what, models_dir=folder, goal_id=goal_id)
+    answer = wellbeing.for_cli(
+        migrated_engine(), user, what, models_dir=folder, goal_id=goal_id, currency=currency
+    )
+    if not as_json:
+        print_currency(answer)
+    return answer
 
 
 def _money(x: float | None) -> str:
@@ -41,9 +54,10 @@ def goal_cmd(
     user: str = USER,
     as_json: bool = JSON,
     models_dir: Path | None = MODELS,
+    currency: str | None = CURRENCY,
 ) -> None:
     """A savings goal: chance of reaching it by its date, monthly amount needed, pace date."""
-    g = _answer("goal", user, models_dir, goal_id)
+    g = _answer("goal", user, models_dir, currency, goal_id, as_json=as_json)
     if as_json:
         print_json(g)
         return
@@ -61,10 +75,13 @@ def goal_cmd(
 
 @app.command("disposable")
 def disposable_cmd(
-    user: str = USER, as_json: bool = JSON, models_dir: Path | None = MODELS
+    user: str = USER,
+    as_json: bool = JSON,
+    models_dir: Path | None = MODELS,
+    currency: str | None = CURRENCY,
 ) -> None:
     """Next month's income minus essential spending, with its range."""
-    d = _answer("disposable", user, models_dir)
+    d = _answer("disposable", user, models_dir, currency, as_json=as_json)
     if as_json:
         print_json(d)
         return
@@ -80,9 +97,14 @@ def disposable_cmd(
 
 
 @app.command("health")
-def health_cmd(user: str = USER, as_json: bool = JSON, models_dir: Path | None = MODELS) -> None:
+def health_cmd(
+    user: str = USER,
+    as_json: bool = JSON,
+    models_dir: Path | None = MODELS,
+    currency: str | None = CURRENCY,
+) -> None:
     """Financial health score 0-100: eight indicators, their points and one step each."""
-    h = _answer("health", user, models_dir)
+    h = _answer("health", user, models_dir, currency, as_json=as_json)
     if as_json:
         print_json(h)
         return
@@ -101,9 +123,14 @@ def health_cmd(user: str = USER, as_json: bool = JSON, models_dir: Path | None =
 
 
 @app.command("readiness")
-def readiness_cmd(user: str = USER, as_json: bool = JSON, models_dir: Path | None = MODELS) -> None:
+def readiness_cmd(
+    user: str = USER,
+    as_json: bool = JSON,
+    models_dir: Path | None = MODELS,
+    currency: str | None = CURRENCY,
+) -> None:
     """Investment readiness: not ready, building or ready, with the reasons."""
-    r = _answer("readiness", user, models_dir)
+    r = _answer("readiness", user, models_dir, currency, as_json=as_json)
     if as_json:
         print_json(r)
         return

@@ -109,18 +109,61 @@ def data_version(api: DashboardApi) -> str:
     return f"{state['etag']}|{api.revision}"
 
 
-def monthly(api: DashboardApi) -> pd.DataFrame:
-    """Complete months: year_month, total_income, one column per category, savings."""
+def _monthly_body(api: DashboardApi, currency: str | None = None) -> dict[str, Any]:
+    """The monthly overview in ``currency`` (the kept answer unless another of the user's)."""
     data_version(api)
-    body = st.session_state["_monthly"]["body"] or {}
-    return pd.DataFrame(body.get("data") or [])
+    body: dict[str, Any] = st.session_state["_monthly"]["body"] or {}
+    if currency == body.get("currency") or currency not in (body.get("currencies") or []):
+        return body
+    # Another currency's months, cached under the same data version (it covers them all).
+    other: dict[str, Any] = read(api, "monthly", currency=currency)
+    return other
 
 
-def history_gap(api: DashboardApi) -> dict[str, Any] | None:
+def monthly(api: DashboardApi, currency: str | None = None) -> pd.DataFrame:
+    """Complete months: year_month, total_income, one column per category, savings.
+
+    In ``currency`` (default: the primary one); amounts of two currencies are never added.
+    """
+    return pd.DataFrame(_monthly_body(api, currency).get("data") or [])
+
+
+def history_gap(api: DashboardApi, currency: str | None = None) -> dict[str, Any] | None:
     """Older months the history leaves out (after a long run of months with nothing)."""
-    data_version(api)
-    gap: dict[str, Any] | None = (st.session_state["_monthly"]["body"] or {}).get("history_gap")
+    gap: dict[str, Any] | None = _monthly_body(api, currency).get("history_gap")
     return gap
+
+
+def currencies(api: DashboardApi) -> list[str]:
+    """Every currency of the user's accounts (the API's ``currencies``), sorted."""
+    return list(_monthly_body(api).get("currencies") or [])
+
+
+def currency_selector(api: DashboardApi) -> str:
+    """The currency the page shows: a selector when the user has more than one.
+
+    The choice is kept for the session (every page with the selector shows it); the
+    default is the primary currency, the one every other answer is in.
+    """
+    primary = main_currency(api)
+    options = currencies(api)
+    if len(options) < 2:
+        return primary
+    kept = st.session_state.get("_currency")
+    current = kept if kept in options else primary
+    choice = st.selectbox(
+        "Currency",
+        options,
+        index=options.index(current) if current in options else 0,
+        help="Each currency is shown on its own: amounts are never converted or added up.",
+    )
+    st.session_state["_currency"] = choice
+    return str(choice)
+
+
+def currency_param(api: DashboardApi, currency: str) -> str | None:
+    """``currency`` as an API parameter: None for the primary one (the default answer)."""
+    return None if currency == main_currency(api) else currency
 
 
 @st.cache_data(ttl=3600, max_entries=1000, show_spinner=False)
@@ -163,7 +206,14 @@ def category_names(api: DashboardApi) -> dict[str, str]:
 
 
 def main_currency(api: DashboardApi) -> str:
-    """The currency of the user's first account (USD with none): the overview's unit."""
+    """The user's primary currency, that of every answer not asked in another one.
+
+    The API names it (the currency of the accounts holding most transactions); without
+    accounts it is the first account's, else USD.
+    """
+    named = _monthly_body(api).get("currency")
+    if named:
+        return str(named)
     accts = accounts(api)
     return str(accts[0]["currency"]) if accts else "USD"
 

@@ -6,9 +6,12 @@ from fincast.panel.build import (
     TOTAL_INCOME,
     build_panel,
     category_series,
+    normalize_currency,
     panel_to_monthly_wide,
+    primary_currency,
     series_uid,
     split_uid,
+    user_currencies,
 )
 from fincast.panel.readers import read_long_csv, read_monthly_csv, transactions_to_panel
 
@@ -18,10 +21,13 @@ __all__ = [
     "TOTAL_INCOME",
     "build_panel",
     "category_series",
+    "normalize_currency",
     "panel_to_monthly_wide",
+    "primary_currency",
     "read_long_csv",
     "read_monthly_csv",
     "series_uid",
     "split_uid",
     "transactions_to_panel",
+    "user_currencies",
 ]

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, Float, String, case, cast, func, select, type_coerce
 
+from fincast.errors import InputError
 from fincast.frames import DS, UID, Y
-from fincast.ledger.models import Category, Transaction
+from fincast.ledger.models import Account, Category, Transaction
 
 TOTAL_INCOME = "total_income"
 TOTAL_EXPENSE = "total_expense"
@@ -43,10 +44,17 @@ def build_panel(
     engine: Engine,
     user_ids: Iterable[int] | None = None,
     *,
+    currency: str | None = None,
     as_of: dt.date | None = None,
     include_partial: bool = False,
 ) -> pd.DataFrame:
     """Monthly long frame per user: total expense, total income, savings, one series per category.
+
+    Every user's series are in one currency, never a sum across currencies: ``currency``
+    (only the user's accounts in it count; a user without one has no rows), or by default
+    the user's primary currency (:func:`primary_currency`). ``attrs["currency"]`` names, per
+    user, the currency of their panel and ``attrs["other_currencies"]`` the currencies of
+    their other accounts (a single-currency user's panel is all their transactions).
 
     Expense of a category is minus the sum of its transactions (refunds reduce it); income is
     the sum of income-kind transactions; transfer-kind transactions (own-account transfers,
@@ -58,7 +66,8 @@ def build_panel(
     ``include_partial``; the frame's ``attrs["partial_month"]`` names the month left out
     (None when nothing was).
     """
-    t, c = Transaction.__table__, Category.__table__
+    t, c, a = Transaction.__table__, Category.__table__, Account.__table__
+    wanted = None if currency is None else normalize_currency(currency)
     if engine.dialect.name == "sqlite":
         # Dates are stored as ISO text; slicing beats two strftime calls per row.
         month_key = func.substr(t.c.posted_date, 1, 7).label("ym")
@@ -69,27 +78,41 @@ def build_panel(
             func.extract("year", t.c.posted_date) * 100 + func.extract("month", t.c.posted_date)
         ).label("ym")
     outflow = case((t.c.amount < 0, 1), else_=0).label("outflow")
-    # One aggregation over the transactions, grouped by category id (no join on the big
-    # table); the few category rows are joined in pandas.
-    stmt = select(
-        t.c.user_id,
-        month_key,
-        t.c.category_id,
-        outflow,
-        cast(func.sum(t.c.amount), Float).label("total"),
-    ).group_by(t.c.user_id, month_key, t.c.category_id, outflow)
     cats = select(c.c.id, type_coerce(c.c.kind, String).label("kind"), c.c.slug)
-    if user_ids is not None:
-        ids = sorted(set(user_ids))
-        stmt = stmt.where(t.c.user_id.in_(ids))
+    accs = select(a.c.id, a.c.user_id, a.c.currency)
+    ids = None if user_ids is None else sorted(set(user_ids))
+    if ids is not None:
         cats = cats.where(c.c.user_id.in_(ids))
+        accs = accs.where(a.c.user_id.in_(ids))
     with engine.connect() as conn, conn.begin():
         if engine.dialect.name == "postgresql":
             # Keep the hash aggregate in memory instead of spilling to disk (4 MB default).
             conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+        accounts = pd.DataFrame(conn.execute(accs).all(), columns=["account_id", "user_id", "cur"])
+        accounts, firsts, several = _account_currencies(accounts)
+        mixed = [] if wanted is not None else _ids_of(accounts, several)
+        # One aggregation over the transactions, grouped by category id (no join on the big
+        # table); the few category rows are joined in pandas. Only the accounts of users
+        # with several currencies are told apart (their primary one is chosen in pandas);
+        # a given currency keeps the transactions of its accounts only.
+        keys = [t.c.user_id, month_key, t.c.category_id, outflow]
+        split = case((t.c.account_id.in_(mixed), t.c.account_id), else_=None).label("account")
+        if len(mixed) > _MAX_SPLIT_ACCOUNTS:
+            split = t.c.account_id.label("account")
+        extra = [split, func.count().label("n")] if mixed else []
+        stmt = select(*keys, cast(func.sum(t.c.amount), Float).label("total"), *extra).group_by(
+            *keys, *extra[:1]
+        )
+        if ids is not None:
+            stmt = stmt.where(t.c.user_id.in_(ids))
+        if wanted is not None:
+            held = select(a.c.id).where(a.c.currency == wanted)
+            stmt = stmt.where(
+                t.c.account_id.in_(held if ids is None else held.where(a.c.user_id.in_(ids)))
+            )
+        names = ["user_id", "ym", "category_id", "outflow", "total"]
         sums = pd.DataFrame(
-            conn.execute(stmt).all(),
-            columns=["user_id", "ym", "category_id", "outflow", "total"],
+            conn.execute(stmt).all(), columns=names + (["account", "n"] if mixed else [])
         )
         categories = pd.DataFrame(conn.execute(cats).all(), columns=["category_id", "kind", "slug"])
     first = sums["ym"].iloc[0] if len(sums) else 0
@@ -99,16 +122,134 @@ def build_panel(
     else:
         ym = sums["ym"].astype(float).astype(int)
         sums["yr"], sums["mo"] = ym // 100, ym % 100
+    sums, chosen, others = _one_currency(sums, accounts, firsts, several, wanted)
     # All-NULL category ids (an uncategorised-only ledger) come back as object: align keys.
     sums["category_id"] = pd.to_numeric(sums["category_id"]).astype("Int64")
     categories["category_id"] = pd.to_numeric(categories["category_id"]).astype("Int64")
     agg = sums.merge(categories, on="category_id", how="left")
     agg["kind"] = agg["kind"].astype(object).where(agg["kind"].notna(), None)
-    return _aggregate_to_panel(
+    panel = _aggregate_to_panel(
         agg[["user_id", "yr", "mo", "kind", "slug", "outflow", "total"]],
         as_of=as_of,
         include_partial=include_partial,
     )
+    panel.attrs["currency"] = chosen
+    panel.attrs["other_currencies"] = others
+    return panel
+
+
+def normalize_currency(code: str) -> str:
+    """``code`` as a 3-letter upper-case ISO code; anything else is refused."""
+    cleaned = code.strip().upper()
+    if len(cleaned) != 3 or not cleaned.isalpha():
+        raise InputError(f"currency {code!r} is not a 3-letter ISO code")
+    return cleaned
+
+
+def primary_currency(tx_per_currency: dict[str, int], first_account_currency: str) -> str:
+    """The currency whose accounts hold most of a user's transactions.
+
+    Ties (and a user without transactions) go to the currency of the user's first account
+    (lowest id), then to the alphabetically first code.
+    """
+    if not tx_per_currency:
+        return first_account_currency
+    return min(
+        tx_per_currency,
+        key=lambda cur: (-tx_per_currency[cur], cur != first_account_currency, cur),
+    )
+
+
+def user_currencies(engine: Engine, user_id: int) -> tuple[str | None, list[str]]:
+    """The user's primary currency and every currency of their accounts (sorted).
+
+    ``(None, [])`` for a user without accounts. The same rule as :func:`build_panel`'s
+    default, in one small query (the user's transactions counted per account, by index).
+    """
+    t, a = Transaction.__table__, Account.__table__
+    stmt = (
+        select(a.c.currency, func.count(t.c.id))
+        .select_from(a.outerjoin(t, t.c.account_id == a.c.id))
+        .where(a.c.user_id == user_id)
+        .group_by(a.c.id, a.c.currency)
+        .order_by(a.c.id)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    if not rows:
+        return None, []
+    counts: dict[str, int] = {}
+    for cur, n in rows:
+        counts[str(cur).upper()] = counts.get(str(cur).upper(), 0) + int(n)
+    first = str(rows[0][0]).upper()
+    primary = primary_currency({k: v for k, v in counts.items() if v}, first)
+    return primary, sorted(counts)
+
+
+#: Beyond this many accounts of multi-currency users, every account is told apart instead
+#: (a shorter statement than a list of their ids).
+_MAX_SPLIT_ACCOUNTS = 5000
+
+
+def _account_currencies(
+    accounts: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.Series, dict[int, list[str]]]:
+    """Accounts oldest first; each user's first account's currency; users with several."""
+    accounts = accounts.assign(cur=accounts["cur"].astype(str).str.upper()).sort_values(
+        "account_id", kind="stable"
+    )
+    per_user = accounts.groupby("user_id", sort=True)["cur"]
+    firsts = per_user.first()
+    n = per_user.nunique()
+    mixed = accounts[accounts["user_id"].isin(n.index[n > 1])]
+    several = {int(u): sorted(set(c)) for u, c in mixed.groupby("user_id")["cur"]}
+    return accounts, firsts, several
+
+
+def _ids_of(accounts: pd.DataFrame, users: dict[int, list[str]]) -> list[int]:
+    """The ids of the accounts of ``users``."""
+    mine = accounts["user_id"].astype(int).isin(list(users))
+    return sorted(int(i) for i in accounts.loc[mine, "account_id"])
+
+
+def _one_currency(
+    sums: pd.DataFrame,
+    accounts: pd.DataFrame,
+    firsts: pd.Series,
+    several: dict[int, list[str]],
+    wanted: str | None,
+) -> tuple[pd.DataFrame, dict[str, str], dict[str, list[str]]]:
+    """Keep each user's sums in one currency; name it and the user's other currencies.
+
+    ``sums`` holds an ``account`` column (and counts ``n``) where users have several
+    currencies and none was ``wanted``; otherwise the query kept one currency already.
+    """
+    users = firsts.index.astype(int).astype(str)
+    if wanted is None:
+        chosen = dict(zip(users, firsts.astype(str), strict=True))
+    else:
+        chosen = dict.fromkeys(users, wanted)
+    others: dict[str, list[str]] = {u: [] for u in users}
+    if wanted is not None:
+        for user, cur in zip(users, firsts.astype(str), strict=True):
+            others[user] = [c for c in several.get(int(user), [cur]) if c != wanted]
+        return sums, chosen, others
+    counts: dict[int, dict[str, int]] = {}
+    if "account" in sums:
+        cur_of = dict(zip(accounts["account_id"].astype(int), accounts["cur"], strict=True))
+        split = sums["account"].notna()
+        sums["cur"] = None
+        sums.loc[split, "cur"] = sums.loc[split, "account"].astype(int).map(cur_of)
+        for (user, cur), n in sums[split].groupby(["user_id", "cur"])["n"].sum().items():
+            counts.setdefault(int(user), {})[str(cur)] = int(n)
+    for user, curs in several.items():
+        pick = primary_currency(counts.get(user, {}), chosen[str(user)])
+        chosen[str(user)] = pick
+        others[str(user)] = [c for c in curs if c != pick]
+    if "account" in sums:
+        pick_of = sums["user_id"].astype(int).map({int(u): c for u, c in chosen.items()})
+        sums = sums[~split | (sums["cur"] == pick_of)].drop(columns=["account", "n", "cur"])
+    return sums, chosen, others
 
 
 def _aggregate_to_panel(

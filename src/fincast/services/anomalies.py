@@ -4,11 +4,15 @@ The API (``/api/anomalies``) and the CLI (``fincast anomalies``) call these func
 Detection (:mod:`fincast.insights.anomalies`) runs once per data version of the user's
 ledger and upserts one row per (kind, subject), keeping the user's ``status``: a dismissed
 flag stays dismissed after every later import. Months are compared with the user's own
-months and with synthetic peers (households from :mod:`fincast.synth`, never other users).
+months and with synthetic peers (households from :mod:`fincast.synth`, never other users),
+in each currency of the user's accounts on its own (amounts are never added across
+currencies): a month flag of a currency other than the primary one names it, in its subject
+(``2024-05 EUR``) and its reason.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +37,7 @@ from fincast.ledger.models import AnomalyRecord, Category, ReviewStatus, utcnow
 from fincast.panel import build_panel, panel_to_monthly_wide
 from fincast.services._detections import RunMemo, ledger_frame
 from fincast.services._owned import get_owned, list_owned
+from fincast.services.panels import panel_currency
 from fincast.services.recurring import read_generated
 from fincast.services.users import find_user
 from fincast.synth import generate_households
@@ -72,7 +77,21 @@ def detect(session: Session, user_id: int, frame: pd.DataFrame | None = None) ->
 def _months(session: Session, user_id: int) -> list[AnomalyFlag]:
     engine = session.get_bind()
     assert isinstance(engine, Engine)
-    wide = panel_to_monthly_wide(build_panel(engine, [user_id]), user_id)
+    pc = panel_currency(engine, session, user_id)
+    flags = _months_in(engine, user_id, pc.currency)
+    for other in pc.currencies:
+        if other != pc.currency:
+            flags += [
+                dataclasses.replace(
+                    f, subject=f"{f.subject} {other}", reason=f"{other}: {f.reason}"
+                )
+                for f in _months_in(engine, user_id, other)
+            ]
+    return flags
+
+
+def _months_in(engine: Engine, user_id: int, currency: str | None) -> list[AnomalyFlag]:
+    wide = panel_to_monthly_wide(build_panel(engine, [user_id], currency=currency), user_id)
     if len(wide) < 6:
         return []
     ratios = pd.concat([monthly_ratios(wide.assign(user_id="me")), peer_ratios()])

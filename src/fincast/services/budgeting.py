@@ -19,6 +19,10 @@ The total budget is, first found: the request's, the user's own total budget, ne
 expected income. The alerts (:func:`budget_alerts`, rules in :mod:`fincast.insights.alerts`)
 cover the month of the latest transaction (today's month when the ledger has this month's
 transactions).
+
+Both are in one currency (default: the user's primary one). Budgets, bills and debts have no
+currency of their own: they count in the primary currency, and a plan or alerts in another
+currency leave them out (and say so).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from fincast.errors import InputError
 from fincast.insights import alerts as alert_rules
 from fincast.insights.budget import CategoryNeed, cents, money, plan_budget
 from fincast.ledger.models import (
+    Account,
     Budget,
     Category,
     Debt,
@@ -49,6 +54,7 @@ from fincast.ml.household_table import EXPENSE, INCOME
 from fincast.panel import build_panel, panel_to_monthly_wide
 from fincast.services import recurring
 from fincast.services.forecasting.served import user_forecast
+from fincast.services.panels import PanelCurrency, panel_currency
 from fincast.services.users import find_user
 from fincast.taxonomy import CATEGORY_BY_SLUG, CategoryKind
 
@@ -157,19 +163,26 @@ def recommend_budget(
     models_dir: Path,
     total_budget: Decimal | None = None,
     safety_margin: Decimal = Decimal("0"),
+    currency: str | None = None,
 ) -> dict[str, Any]:
-    """Next month's budget plan of the user (``POST /api/insights/budget``).
+    """Next month's budget plan of the user (``POST /api/insights/budget``) in ``currency``.
 
     Raises:
         InputError: too little history to forecast, no total budget and no income
-            expected, or a total budget below the fixed bills and minimum debt payments.
+            expected, a total budget below the fixed bills and minimum debt payments, or a
+            currency the user has no account in.
     """
-    uf = user_forecast(engine, session, user_id, models_dir=models_dir)
+    uf = user_forecast(engine, session, user_id, models_dir=models_dir, currency=currency)
     fc = uf.forecast
     month = month_start(fc.months[0])
     flags = essential_flags(session, user_id)
-    own = {slug: amount for _, slug, amount in active_budgets(session, user_id, month)}
-    floors = _floors(session, user_id)
+    primary = uf.currency.is_primary
+    own = (
+        {slug: amount for _, slug, amount in active_budgets(session, user_id, month)}
+        if primary
+        else {}
+    )
+    floors = _floors(session, user_id) if primary else {}
     expected: dict[str, Decimal] = {}
     for i, (name, kind) in enumerate(zip(fc.series, fc.classes, strict=True)):
         if kind.startswith("category/"):
@@ -208,8 +221,18 @@ def recommend_budget(
         month=str(fc.months[0]),
         expected_income=income,
         history_months=len(uf.table),
+        **uf.currency.labels(),
     )
+    if not primary:
+        out["warnings"] = [*out["warnings"], _left_out(uf.currency, "budgets, bills and debts")]
     return out
+
+
+def _left_out(pc: PanelCurrency, what: str) -> str:
+    return (
+        f"{what} count in {pc.primary}, your primary currency: "
+        f"left out of this {pc.currency} answer"
+    )
 
 
 def budget_alerts(
@@ -219,30 +242,48 @@ def budget_alerts(
     *,
     models_dir: Path,
     today: dt.date | None = None,
+    currency: str | None = None,
 ) -> dict[str, Any]:
     """Each of the user's budgets in the current month: spent, projected, level reached.
 
-    The month is today's when the ledger has transactions in it, else the month of the
-    latest transaction (then complete). The projection adds the forecast's rest of the
-    month when the served forecast covers that month, else it extrapolates the pace.
+    The month is today's when the ledger has transactions in it (in ``currency``, default
+    the primary one), else the month of the latest transaction (then complete). The
+    projection adds the forecast's rest of the month when the served forecast covers that
+    month, else it extrapolates the pace.
+
+    Raises:
+        InputError: a currency the user has no account in.
     """
     today = today or dt.date.today()
+    pc = panel_currency(engine, session, user_id, currency)
+    in_currency = select(Account.id).where(
+        Account.user_id == user_id, Account.currency == pc.currency
+    )
     last = session.scalar(
-        select(func.max(Transaction.posted_date)).where(Transaction.user_id == user_id)
+        select(func.max(Transaction.posted_date)).where(
+            Transaction.user_id == user_id, Transaction.account_id.in_(in_currency)
+        )
     )
     if last is None:
-        return _empty_alerts(today, "no transactions yet: nothing to measure a budget against")
+        empty = _empty_alerts(today, "no transactions yet: nothing to measure a budget against")
+        return {**empty, **pc.labels()}
     this_month = today.replace(day=1)
     as_of = today if last >= this_month else pd.Period(last, freq="M").end_time.date()
     month = pd.Period(as_of, freq="M")
-    budgets = [
-        alert_rules.BudgetInput(budget_id, slug, cents(amount))
-        for budget_id, slug, amount in active_budgets(session, user_id, month_start(month))
-    ]
+    budgets = (
+        [
+            alert_rules.BudgetInput(budget_id, slug, cents(amount))
+            for budget_id, slug, amount in active_budgets(session, user_id, month_start(month))
+        ]
+        if pc.is_primary
+        else []
+    )
     notes: list[str] = []
-    if not budgets:
+    if not pc.is_primary:
+        notes.append(_left_out(pc, "budgets"))
+    elif not budgets:
         notes.append("no budgets set for this month: add one to get alerts")
-    panel = build_panel(engine, [user_id], as_of=as_of, include_partial=True)
+    panel = build_panel(engine, [user_id], currency=pc.currency, as_of=as_of, include_partial=True)
     spent: dict[str, Decimal] = {}
     if not panel.empty:
         wide = panel_to_monthly_wide(panel, user_id)
@@ -256,12 +297,14 @@ def budget_alerts(
                 spent[key] = cents(max(float(values[col]), 0.0))
     complete = as_of >= month.end_time.date()
     expected = (
-        None if complete else _month_expected(engine, session, user_id, models_dir, month, notes)
+        None
+        if complete
+        else _month_expected(engine, session, user_id, models_dir, month, notes, pc.currency)
     )
     result = alert_rules.month_alerts(budgets, spent, as_of=as_of, expected=expected)
     out = result.to_dict()
     out["notes"] = notes
-    return out
+    return {**out, **pc.labels()}
 
 
 def _month_expected(
@@ -271,9 +314,12 @@ def _month_expected(
     models_dir: Path,
     month: pd.Period,
     notes: list[str],
+    currency: str | None,
 ) -> dict[str, Decimal] | None:
     try:
-        fc = user_forecast(engine, session, user_id, models_dir=models_dir).forecast
+        fc = user_forecast(
+            engine, session, user_id, models_dir=models_dir, currency=currency
+        ).forecast
     except InputError as exc:
         notes.append(f"projection by pace: no forecast ({exc})")
         return None
@@ -302,6 +348,7 @@ def budget_for_cli(
     models_dir: Path,
     total_budget: Decimal | None = None,
     safety_margin: Decimal = Decimal("0"),
+    currency: str | None = None,
 ) -> dict[str, Any]:
     """The budget plan of the user with ``email``, for ``fincast insights budget``."""
     user_id = find_user(engine, email).id
@@ -313,11 +360,14 @@ def budget_for_cli(
             models_dir=models_dir,
             total_budget=total_budget,
             safety_margin=safety_margin,
+            currency=currency,
         )
 
 
-def alerts_for_cli(engine: Engine, email: str, *, models_dir: Path) -> dict[str, Any]:
+def alerts_for_cli(
+    engine: Engine, email: str, *, models_dir: Path, currency: str | None = None
+) -> dict[str, Any]:
     """The budget alerts of the user with ``email``, for ``fincast insights alerts``."""
     user_id = find_user(engine, email).id
     with session_scope(engine) as session:
-        return budget_alerts(engine, session, user_id, models_dir=models_dir)
+        return budget_alerts(engine, session, user_id, models_dir=models_dir, currency=currency)

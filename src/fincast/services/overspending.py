@@ -3,7 +3,8 @@
 The rules are :func:`fincast.insights.overspending.overspending`; this module feeds them the
 served household forecast of the user's ledger and the user's own budgets in force next
 month (a budget without a category is the total budget). Categories without a budget are
-measured against the rule's line, ``threshold`` x their trailing six-month average.
+measured against the rule's line, ``threshold`` x their trailing six-month average. The
+answer is in one currency; budgets count in the primary one only.
 """
 
 from __future__ import annotations
@@ -33,20 +34,28 @@ def user_overspending(
     *,
     models_dir: Path,
     threshold: float = THRESHOLD,
+    currency: str | None = None,
 ) -> dict[str, Any]:
     """Per category the rule's flag and the probabilities of going over, riskiest first.
 
+    In ``currency`` (default: the user's primary one).
+
     Raises:
-        InputError: ``threshold`` out of range, or too little history to forecast.
+        InputError: ``threshold`` out of range, too little history to forecast, or a
+            currency the user has no account in.
     """
     if not 0 < threshold <= MAX_THRESHOLD:
         raise InputError(f"threshold must be above 0 and at most {MAX_THRESHOLD}, got {threshold}")
-    uf = user_forecast(engine, session, user_id, models_dir=models_dir)
+    uf = user_forecast(engine, session, user_id, models_dir=models_dir, currency=currency)
     fc = uf.forecast
-    budgets = {
-        slug: float(amount)
-        for _, slug, amount in active_budgets(session, user_id, month_start(fc.months[0]))
-    }
+    budgets = (
+        {
+            slug: float(amount)
+            for _, slug, amount in active_budgets(session, user_id, month_start(fc.months[0]))
+        }
+        if uf.currency.is_primary
+        else {}
+    )
     total_budget = budgets.pop(TOTAL, None)
     result = overspending(
         fc,
@@ -62,16 +71,25 @@ def user_overspending(
         for slug in sorted(budgets)
         if slug not in known
     ]
+    if not uf.currency.is_primary:
+        out["notes"].append(
+            f"budgets count in {uf.currency.primary}, your primary currency: left out here"
+        )
     out["history_months"] = len(uf.table)
-    return out
+    return {**out, **uf.currency.labels()}
 
 
 def overspending_for_cli(
-    engine: Engine, email: str, *, models_dir: Path, threshold: float = THRESHOLD
+    engine: Engine,
+    email: str,
+    *,
+    models_dir: Path,
+    threshold: float = THRESHOLD,
+    currency: str | None = None,
 ) -> dict[str, Any]:
     """The overspending risks of the user with ``email``, for ``fincast insights overspending``."""
     user_id = find_user(engine, email).id
     with session_scope(engine) as session:
         return user_overspending(
-            engine, session, user_id, models_dir=models_dir, threshold=threshold
+            engine, session, user_id, models_dir=models_dir, threshold=threshold, currency=currency
         )

@@ -1,15 +1,88 @@
-"""The monthly panel (``unique_id, ds, y``) of the ledger, for export and for models."""
+"""The monthly panel (``unique_id, ds, y``) of the ledger, for export and for models.
+
+Every answer built on a user's panel is in one currency (:func:`panel_currency`): the one
+asked for, or the user's primary currency (the currency of the accounts holding most of
+their transactions). Amounts in different currencies are never added together; there are
+no exchange rates. Budgets, goals, debts and confirmed bills have no currency of their own:
+they count in the primary currency, and answers in another currency leave them out.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
+from fincast.errors import InputError
 from fincast.frames import UID
-from fincast.panel import build_panel, panel_to_monthly_wide
+from fincast.panel import build_panel, normalize_currency, panel_to_monthly_wide, user_currencies
+from fincast.services.forecasting.cache import CACHE
+from fincast.services.forecasting.versions import current_version
 from fincast.services.users import find_user
+
+
+@dataclass(frozen=True)
+class PanelCurrency:
+    """The currency one answer is in, the user's primary one, and all of theirs (sorted)."""
+
+    currency: str | None
+    primary: str | None
+    currencies: tuple[str, ...]
+
+    @property
+    def is_primary(self) -> bool:
+        """Whether the answer is in the primary currency (budgets, goals, debts count)."""
+        return self.currency == self.primary
+
+    def labels(self) -> dict[str, Any]:
+        """What every answer says about its currency: ``currency`` and ``currencies``."""
+        return {"currency": self.currency, "currencies": list(self.currencies)}
+
+
+#: The labels of an answer on inline rows (which carry no currency).
+NO_CURRENCY: dict[str, Any] = {"currency": None, "currencies": []}
+
+
+def panel_currency(
+    engine: Engine,
+    session: Session,
+    user_id: int,
+    currency: str | None = None,
+    *,
+    version: tuple[Any, ...] | None = None,
+) -> PanelCurrency:
+    """The currency an answer for ``user_id`` is in: ``currency``, or their primary one.
+
+    Read once per data version (``version``, default: read now) and cached under it.
+
+    Raises:
+        InputError: ``currency`` is not a currency of any of the user's accounts.
+    """
+    version = version if version is not None else current_version(session, user_id)
+    found = CACHE.get_or_compute(
+        (user_id, "currencies", version), lambda: user_currencies(engine, user_id)
+    )
+    return choose_currency(found, currency)
+
+
+def choose_currency(
+    found: tuple[str | None, list[str]] | list[Any], currency: str | None = None
+) -> PanelCurrency:
+    """The answer's currency from :func:`fincast.panel.user_currencies`'s ``found``.
+
+    Raises:
+        InputError: ``currency`` is not one of ``found``'s currencies.
+    """
+    primary, currencies = found
+    chosen = primary if currency is None else normalize_currency(currency)
+    if currency is not None and chosen not in currencies:
+        held = f"your accounts are in {', '.join(currencies)}" if currencies else "no accounts yet"
+        raise InputError(f"currency {chosen}: you have no account in {chosen} ({held})")
+    return PanelCurrency(chosen, primary, tuple(currencies))
 
 
 def ledger_panel(
@@ -19,7 +92,7 @@ def ledger_panel(
     as_of: dt.date | None = None,
     include_partial: bool = False,
 ) -> pd.DataFrame:
-    """Every user's panel, or only the user with ``email``'s.
+    """Every user's panel, or only the user with ``email``'s, each in its primary currency.
 
     The incomplete month at ``as_of`` (default today) is left out unless
     ``include_partial``; the frame's ``attrs["partial_month"]`` names it.

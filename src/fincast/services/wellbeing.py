@@ -5,7 +5,9 @@ The API (``/api/goals/{id}/forecast``, ``/api/insights/disposable-income``,
 insights ...``) and, through the API, the dashboard call these functions. Forecast-based
 answers read the served household forecast
 (:func:`fincast.services.forecasting.served.user_forecast`), the same one the forecast
-endpoints answer with; the rules are pure code in :mod:`fincast.insights`.
+endpoints answer with; the rules are pure code in :mod:`fincast.insights`. Each answer is in
+one currency (default: the user's primary one); goals, debts and budgets count in the
+primary currency only, and balances are of the accounts in the answer's currency.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ from fincast.ledger.models import (
 )
 from fincast.services import recurring
 from fincast.services._owned import get_owned
-from fincast.services.forecasting.served import UserForecast, user_forecast, user_history
+from fincast.services.forecasting.served import UserForecast, user_forecast, user_history_in
+from fincast.services.panels import PanelCurrency
 from fincast.services.users import find_user
 from fincast.taxonomy import CategoryKind
 
@@ -57,17 +60,27 @@ LIQUID = (AccountType.CHECKING, AccountType.SAVINGS, AccountType.CASH)
 
 
 def goal_forecast(
-    engine: Engine, session: Session, user_id: int, goal_id: int, *, models_dir: Path
+    engine: Engine,
+    session: Session,
+    user_id: int,
+    goal_id: int,
+    *,
+    models_dir: Path,
+    currency: str | None = None,
 ) -> dict[str, Any]:
     """The user's goal ``goal_id``: probability by its date, monthly amount needed, pace date.
 
+    A goal's amounts count in the user's primary currency; ``currency`` forecasts the savings
+    of the accounts in another one towards it.
+
     Raises:
         NotFoundError: no such goal of this user.
-        InputError: the ledger has fewer complete months than a forecast needs.
+        InputError: the ledger has fewer complete months than a forecast needs, or a
+            currency the user has no account in.
     """
     goal = get_owned(session, SavingsGoal, user_id, goal_id, "goal")
-    uf = user_forecast(engine, session, user_id, models_dir=models_dir)
-    return _goal_answer(goal, uf)
+    uf = user_forecast(engine, session, user_id, models_dir=models_dir, currency=currency)
+    return {**_goal_answer(goal, uf), **uf.currency.labels()}
 
 
 def _goal_answer(goal: SavingsGoal, uf: UserForecast) -> dict[str, Any]:
@@ -91,7 +104,7 @@ def _goal_answer(goal: SavingsGoal, uf: UserForecast) -> dict[str, Any]:
 def goal_forecasts(
     engine: Engine, session: Session, user_id: int, *, models_dir: Path
 ) -> list[dict[str, Any]]:
-    """Every goal of the user with its forecast (empty when there is no forecast yet)."""
+    """Every goal of the user with its forecast in the primary currency (empty without one)."""
     goals = list(
         session.scalars(
             select(SavingsGoal).where(SavingsGoal.user_id == user_id).order_by(SavingsGoal.id)
@@ -110,19 +123,25 @@ def goal_forecasts(
 
 
 def disposable_income(
-    engine: Engine, session: Session, user_id: int, *, models_dir: Path
+    engine: Engine,
+    session: Session,
+    user_id: int,
+    *,
+    models_dir: Path,
+    currency: str | None = None,
 ) -> dict[str, Any]:
     """Next month's income minus essential spending (categories marked essential), with a range.
 
     Raises:
-        InputError: the ledger has fewer complete months than a forecast needs.
+        InputError: the ledger has fewer complete months than a forecast needs, or a
+            currency the user has no account in.
     """
-    uf = user_forecast(engine, session, user_id, models_dir=models_dir)
+    uf = user_forecast(engine, session, user_id, models_dir=models_dir, currency=currency)
     essential = _essential(session, user_id)
     answer = _disposable(uf.forecast, essential).to_dict()
     answer["essential_categories"] = sorted(essential)
     answer["history_months"] = uf.forecast.history_months
-    return answer
+    return {**answer, **uf.currency.labels()}
 
 
 def _essential(session: Session, user_id: int) -> frozenset[str]:
@@ -139,33 +158,46 @@ def _essential(session: Session, user_id: int) -> frozenset[str]:
 # ------------------------------------------------------------------ health
 
 
-def health(engine: Engine, session: Session, user_id: int, *, models_dir: Path) -> dict[str, Any]:
-    """The health score (0-100), its tier, its eight components and its monthly history."""
-    _, table = user_history(engine, session, user_id)
-    balances = liquid_balances(session, user_id, table)
+def health(
+    engine: Engine,
+    session: Session,
+    user_id: int,
+    *,
+    models_dir: Path,
+    currency: str | None = None,
+) -> dict[str, Any]:
+    """The health score (0-100), its tier, its eight components and its monthly history.
+
+    Raises:
+        InputError: a currency the user has no account in.
+    """
+    _, table, pc = user_history_in(engine, session, user_id, currency=currency)
+    balances = liquid_balances(session, user_id, table, pc.currency)
     last = str(table["year_month"].iloc[-1]) if len(table) else None
-    goals = [
-        GoalStatus(g["name"], g["probability"])
-        for g in goal_forecasts(engine, session, user_id, models_dir=models_dir)
-    ]
-    n_goals = session.scalar(
-        select(func.count()).select_from(SavingsGoal).where(SavingsGoal.user_id == user_id)
-    )
-    if n_goals and not goals:  # goals without a forecast (too little history)
+    goals: list[GoalStatus] = []
+    if pc.is_primary:
         goals = [
-            GoalStatus(name, None)
-            for name in session.scalars(
-                select(SavingsGoal.name).where(SavingsGoal.user_id == user_id)
-            )
+            GoalStatus(g["name"], g["probability"])
+            for g in goal_forecasts(engine, session, user_id, models_dir=models_dir)
         ]
-    budgets, total_budget = _budgets(session, user_id, last)
+        n_goals = session.scalar(
+            select(func.count()).select_from(SavingsGoal).where(SavingsGoal.user_id == user_id)
+        )
+        if n_goals and not goals:  # goals without a forecast (too little history)
+            goals = [
+                GoalStatus(name, None)
+                for name in session.scalars(
+                    select(SavingsGoal.name).where(SavingsGoal.user_id == user_id)
+                )
+            ]
+    budgets, total_budget = _budgets(session, user_id, last) if pc.is_primary else ({}, None)
     inputs = HealthInputs(
         table=table,
         essential=_essential(session, user_id),
         liquid_balance=None if last is None else balances.get(last),
-        fee_dates=_fee_dates(session, user_id),
+        fee_dates=_fee_dates(session, user_id, pc.currency),
         bills=_bills(session, user_id),
-        debts=_debts(session, user_id),
+        debts=_debts(session, user_id) if pc.is_primary else (),
         budgets=budgets,
         total_budget=total_budget,
         goals=tuple(goals),
@@ -175,22 +207,29 @@ def health(engine: Engine, session: Session, user_id: int, *, models_dir: Path) 
     answer["basis"] = (
         f"{answer['measured']} of 8 indicators measured; the history reads the ledger up to "
         "each month's end, with debts, budgets and goals as recorded today"
+        + _primary_only(pc, "debts, budgets and goals")
     )
-    return answer
+    return {**answer, **pc.labels()}
 
 
-def liquid_balances(session: Session, user_id: int, table: pd.DataFrame) -> dict[str, float]:
-    """Checking, savings and cash balances at the end of every month of ``table``.
+def _primary_only(pc: PanelCurrency, what: str) -> str:
+    if pc.is_primary:
+        return ""
+    return f"; {what} count in {pc.primary}, your primary currency, and are left out here"
 
-    None of the user's accounts liquid: an empty dict (the balance is not known).
+
+def liquid_balances(
+    session: Session, user_id: int, table: pd.DataFrame, currency: str | None = None
+) -> dict[str, float]:
+    """Checking, savings and cash balances (in ``currency``; None: all accounts) by month.
+
+    At the end of every month of ``table``. None of the user's accounts liquid: an empty
+    dict (the balance is not known).
     """
-    accounts = list(
-        session.execute(
-            select(Account.id, Account.opening_balance).where(
-                Account.user_id == user_id, Account.type.in_(LIQUID)
-            )
-        )
-    )
+    mine = [Account.user_id == user_id, Account.type.in_(LIQUID)]
+    if currency is not None:
+        mine.append(Account.currency == currency)
+    accounts = list(session.execute(select(Account.id, Account.opening_balance).where(*mine)))
     if not accounts or table.empty:
         return {}
     opening = sum(float(a[1] or 0) for a in accounts)
@@ -214,12 +253,16 @@ def liquid_balances(session: Session, user_id: int, table: pd.DataFrame) -> dict
     return out
 
 
-def _fee_dates(session: Session, user_id: int) -> tuple[dt.date, ...] | None:
+def _fee_dates(session: Session, user_id: int, currency: str | None) -> tuple[dt.date, ...] | None:
     t = Transaction
-    rows = session.execute(
-        select(t.posted_date, t.payee, t.payee_raw, t.description, t.description_raw).where(
-            t.user_id == user_id, t.amount < 0
+    where = [t.user_id == user_id, t.amount < 0]
+    if currency is not None:
+        accounts = select(Account.id).where(
+            Account.user_id == user_id, Account.currency == currency
         )
+        where.append(t.account_id.in_(accounts))
+    rows = session.execute(
+        select(t.posted_date, t.payee, t.payee_raw, t.description, t.description_raw).where(*where)
     ).all()
     if not rows:
         return None
@@ -285,24 +328,39 @@ def _budgets(
 # ------------------------------------------------------------------ investment readiness
 
 
-def investment_readiness(session: Session, engine: Engine, user_id: int) -> dict[str, Any]:
-    """Not ready / building / ready to invest, from emergency fund, debt, saving and income."""
-    _, table = user_history(engine, session, user_id)
-    balances = liquid_balances(session, user_id, table)
+def investment_readiness(
+    session: Session, engine: Engine, user_id: int, *, currency: str | None = None
+) -> dict[str, Any]:
+    """Not ready / building / ready to invest, from emergency fund, debt, saving and income.
+
+    Raises:
+        InputError: a currency the user has no account in.
+    """
+    _, table, pc = user_history_in(engine, session, user_id, currency=currency)
+    balances = liquid_balances(session, user_id, table, pc.currency)
     last = str(table["year_month"].iloc[-1]) if len(table) else None
     result = readiness(
         table,
         liquid_balance=None if last is None else balances.get(last),
-        debts=_debts(session, user_id),
+        debts=_debts(session, user_id) if pc.is_primary else (),
     )
-    return {"month": last, **result.to_dict()}
+    out = {"month": last, **result.to_dict(), **pc.labels()}
+    if not pc.is_primary:
+        out["reasons"] = [*out["reasons"], _primary_only(pc, "debts").removeprefix("; ")]
+    return out
 
 
 # ------------------------------------------------------------------ CLI
 
 
 def for_cli(
-    engine: Engine, email: str, what: str, *, models_dir: Path, goal_id: int | None = None
+    engine: Engine,
+    email: str,
+    what: str,
+    *,
+    models_dir: Path,
+    goal_id: int | None = None,
+    currency: str | None = None,
 ) -> dict[str, Any]:
     """One answer for the user with ``email``: goal, disposable, health or readiness."""
     user_id = find_user(engine, email).id
@@ -310,11 +368,15 @@ def for_cli(
         if what == "goal":
             if goal_id is None:
                 raise InputError("goal_id is required")
-            return goal_forecast(engine, session, user_id, goal_id, models_dir=models_dir)
+            return goal_forecast(
+                engine, session, user_id, goal_id, models_dir=models_dir, currency=currency
+            )
         if what == "disposable":
-            return disposable_income(engine, session, user_id, models_dir=models_dir)
+            return disposable_income(
+                engine, session, user_id, models_dir=models_dir, currency=currency
+            )
         if what == "health":
-            return health(engine, session, user_id, models_dir=models_dir)
+            return health(engine, session, user_id, models_dir=models_dir, currency=currency)
         if what == "readiness":
-            return investment_readiness(session, engine, user_id)
+            return investment_readiness(session, engine, user_id, currency=currency)
     raise InputError(f"unknown answer {what!r}")

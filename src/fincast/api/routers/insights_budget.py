@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from fincast.api.deps import CurrentUser, EngineDep, SessionDep, SettingsDep
 from fincast.api.problems import responses
+from fincast.api.schemas.common import CurrencyQuery, InCurrency
 from fincast.insights.overspending import THRESHOLD
 from fincast.services import budgeting, overspending
 
@@ -35,7 +36,7 @@ class CategoryRiskPublic(BaseModel):
     probability_over_rule_line: float
 
 
-class OverspendingPublic(BaseModel):
+class OverspendingPublic(InCurrency):
     """Next month's overspending risks, riskiest category first."""
 
     month: str
@@ -94,7 +95,7 @@ class ReferenceShare(BaseModel):
     planned_share: Decimal
 
 
-class BudgetPlanPublic(BaseModel):
+class BudgetPlanPublic(InCurrency):
     """Next month's plan: lines (savings last), totals and the 50/30/20 reference."""
 
     month: str
@@ -129,7 +130,7 @@ class BudgetAlertPublic(BaseModel):
     message: str
 
 
-class AlertsPublic(BaseModel):
+class AlertsPublic(InCurrency):
     """Every budget of the month, and those at a level."""
 
     month: str
@@ -151,10 +152,16 @@ def get_overspending(
         float,
         Query(gt=0, le=overspending.MAX_THRESHOLD, description="The rule's multiple of average."),
     ] = THRESHOLD,
+    currency: CurrencyQuery = None,
 ) -> Any:
     """Next month per category: the rule's flag and P(spending > your budget or the line)."""
     return overspending.user_overspending(
-        engine, session, user.id, models_dir=settings.resolved_models_dir, threshold=threshold
+        engine,
+        session,
+        user.id,
+        models_dir=settings.resolved_models_dir,
+        threshold=threshold,
+        currency=currency,
     )
 
 
@@ -165,6 +172,7 @@ def post_budget(
     settings: SettingsDep,
     user: CurrentUser,
     body: Annotated[BudgetRequest | None, Body()] = None,
+    currency: CurrencyQuery = None,
 ) -> Any:
     """Next month's budget: fixed bills and minimum debt payments first, then essentials."""
     body = body or BudgetRequest()
@@ -175,14 +183,19 @@ def post_budget(
         models_dir=settings.resolved_models_dir,
         total_budget=body.total_budget,
         safety_margin=body.safety_margin,
+        currency=currency,
     )
 
 
 @router.get("/api/alerts", response_model=AlertsPublic)
 def get_alerts(
-    engine: EngineDep, session: SessionDep, settings: SettingsDep, user: CurrentUser
+    engine: EngineDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    currency: CurrencyQuery = None,
 ) -> Any:
     """Your budgets this month: spent so far, projected month end, 80/90/100 % reached."""
     return budgeting.budget_alerts(
-        engine, session, user.id, models_dir=settings.resolved_models_dir
+        engine, session, user.id, models_dir=settings.resolved_models_dir, currency=currency
     )

@@ -12,6 +12,7 @@ from fastapi import APIRouter
 
 from fincast.api.deps import CurrentUser, EngineDep, IdPath, SessionDep, SettingsDep
 from fincast.api.problems import responses
+from fincast.api.schemas.common import CurrencyQuery
 from fincast.api.schemas.wellbeing import (
     DisposableIncomePublic,
     GoalForecastPublic,
@@ -20,7 +21,7 @@ from fincast.api.schemas.wellbeing import (
 )
 from fincast.services import wellbeing as service
 
-router = APIRouter(prefix="/api", tags=["insights"], responses=responses(401))
+router = APIRouter(prefix="/api", tags=["insights"], responses=responses(401, 422))
 
 
 @router.get(
@@ -32,6 +33,7 @@ def goal_forecast(
     session: SessionDep,
     settings: SettingsDep,
     user: CurrentUser,
+    currency: CurrencyQuery = None,
 ) -> Any:
     """A goal's chance of being reached by its date, what it takes, and when at this pace.
 
@@ -39,7 +41,12 @@ def goal_forecast(
     reached at the forecast's pace.
     """
     return service.goal_forecast(
-        engine, session, user.id, goal_id, models_dir=settings.resolved_models_dir
+        engine,
+        session,
+        user.id,
+        goal_id,
+        models_dir=settings.resolved_models_dir,
+        currency=currency,
     )
 
 
@@ -49,21 +56,35 @@ def goal_forecast(
     responses=responses(422),
 )
 def disposable_income(
-    engine: EngineDep, session: SessionDep, settings: SettingsDep, user: CurrentUser
+    engine: EngineDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    currency: CurrencyQuery = None,
 ) -> Any:
     """Next month's income minus essential spending, with its range."""
     return service.disposable_income(
-        engine, session, user.id, models_dir=settings.resolved_models_dir
+        engine, session, user.id, models_dir=settings.resolved_models_dir, currency=currency
     )
 
 
 @router.get("/insights/health", response_model=HealthPublic)
-def health(engine: EngineDep, session: SessionDep, settings: SettingsDep, user: CurrentUser) -> Any:
+def health(
+    engine: EngineDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    currency: CurrencyQuery = None,
+) -> Any:
     """Financial health score 0-100 from eight indicators, each with its points and one step."""
-    return service.health(engine, session, user.id, models_dir=settings.resolved_models_dir)
+    return service.health(
+        engine, session, user.id, models_dir=settings.resolved_models_dir, currency=currency
+    )
 
 
 @router.get("/insights/investment-readiness", response_model=ReadinessPublic)
-def investment_readiness(engine: EngineDep, session: SessionDep, user: CurrentUser) -> Any:
+def investment_readiness(
+    engine: EngineDep, session: SessionDep, user: CurrentUser, currency: CurrencyQuery = None
+) -> Any:
     """Not ready, building or ready to invest, with the reasons."""
-    return service.investment_readiness(session, engine, user.id)
+    return service.investment_readiness(session, engine, user.id, currency=currency)

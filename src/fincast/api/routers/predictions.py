@@ -1,6 +1,8 @@
 """Forecast endpoints: train, predict expense / categories / savings, model info.
 
-Predictions run on the user's stored ledger, or on ``monthly_data`` sent in the body. Routes
+Predictions run on the user's stored ledger (in one currency: ``?currency=``, default the
+user's primary one; the answer names it and lists the user's ``currencies``), or on
+``monthly_data`` sent in the body. Routes
 are sync so the CPU work runs in the threadpool, not on the event loop. Bodies are read up to
 :data:`~fincast.api.limits.MAX_JSON_BODY_BYTES` (413 beyond); each user has a budget of
 trainings and of predictions on sent data (429 with Retry-After beyond), since those are the
@@ -16,6 +18,7 @@ from fastapi import APIRouter, Body, Path
 from fincast.api.deps import CurrentUser, EngineDep, SessionDep, SettingsDep
 from fincast.api.limits import BoundedJsonRoute, WorkLimiterDep
 from fincast.api.problems import responses
+from fincast.api.schemas.common import CurrencyQuery
 from fincast.api.schemas.forecasts import (
     CategoriesPrediction,
     CategoriesPredictRequest,
@@ -79,12 +82,13 @@ def predict_expense(
     settings: SettingsDep,
     user: CurrentUser,
     limiter: WorkLimiterDep,
+    currency: CurrencyQuery = None,
     body: Annotated[ExpensePredictRequest | None, Body()] = None,
 ) -> Any:
     """Next month's total expense with a confidence interval."""
     body = body or ExpensePredictRequest()
     _count_inline(limiter, user.id, body)
-    return predictions.predict(
+    return predictions.predict_answer(
         engine,
         session,
         user.id,
@@ -93,6 +97,7 @@ def predict_expense(
         body.rows(),
         models_dir=settings.resolved_models_dir,
         revision=user.data_revision,
+        currency=currency,
     )
 
 
@@ -103,6 +108,7 @@ def predict_categories(
     settings: SettingsDep,
     user: CurrentUser,
     limiter: WorkLimiterDep,
+    currency: CurrencyQuery = None,
     body: Annotated[CategoriesPredictRequest | None, Body()] = None,
 ) -> Any:
     """Per-category forecasts, overspending risks and budget recommendations."""
@@ -113,7 +119,7 @@ def predict_categories(
         "total_budget": body.total_budget,
         "safety_margin": body.safety_margin,
     }
-    return predictions.predict(
+    return predictions.predict_answer(
         engine,
         session,
         user.id,
@@ -122,6 +128,7 @@ def predict_categories(
         body.rows(),
         models_dir=settings.resolved_models_dir,
         revision=user.data_revision,
+        currency=currency,
     )
 
 
@@ -132,12 +139,13 @@ def predict_savings(
     settings: SettingsDep,
     user: CurrentUser,
     limiter: WorkLimiterDep,
+    currency: CurrencyQuery = None,
     body: Annotated[SavingsPredictRequest | None, Body()] = None,
 ) -> Any:
     """Savings trajectory (default 3, 6 and 12 months) and financial health."""
     body = body or SavingsPredictRequest()
     _count_inline(limiter, user.id, body)
-    return predictions.predict(
+    return predictions.predict_answer(
         engine,
         session,
         user.id,
@@ -146,6 +154,7 @@ def predict_savings(
         body.rows(),
         models_dir=settings.resolved_models_dir,
         revision=user.data_revision,
+        currency=currency,
     )
 
 
@@ -156,6 +165,7 @@ def forecast(
     settings: SettingsDep,
     user: CurrentUser,
     limiter: WorkLimiterDep,
+    currency: CurrencyQuery = None,
     body: Annotated[ForecastRequest | None, Body()] = None,
 ) -> Any:
     """Every series (income, each category, total expense, savings) for 1-12 months ahead.
@@ -165,7 +175,7 @@ def forecast(
     """
     body = body or ForecastRequest()
     _count_inline(limiter, user.id, body)
-    return predictions.predict(
+    return predictions.predict_answer(
         engine,
         session,
         user.id,
@@ -174,6 +184,7 @@ def forecast(
         body.rows(),
         models_dir=settings.resolved_models_dir,
         revision=user.data_revision,
+        currency=currency,
     )
 
 

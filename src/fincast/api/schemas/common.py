@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
+from fastapi import Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from fincast.ingest.values import check_date_range
@@ -89,6 +90,37 @@ Text500 = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_clean_text)
 ]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$", to_upper=True)]
+
+#: The ``?currency=`` of every answer built on the ledger's monthly panel.
+CurrencyQuery = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[A-Za-z]{3}$",
+        description="Answer in this currency (one of `currencies`); default: your primary "
+        "currency, the one of the accounts holding most of your transactions.",
+    ),
+]
+
+
+class InCurrency(BaseModel):
+    """What an answer built on the ledger says about its currency.
+
+    Every amount of one answer is in one currency: the accounts in other currencies are
+    left out, never converted (fincast takes no exchange rates) nor added in.
+    """
+
+    currency: str | None = Field(
+        None,
+        description="The currency of every amount: only your accounts in it count (null: "
+        "inline monthly_data, or no accounts yet).",
+    )
+    currencies: list[str] = Field(
+        default_factory=list,
+        description="Every currency of your accounts; ask for another with `?currency=`. "
+        "Amounts are never converted or added across currencies (no exchange rates).",
+    )
+
+
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]{0,63}$")]
 
 

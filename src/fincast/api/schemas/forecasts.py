@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from fincast.api.schemas.common import Schema
+from fincast.api.schemas.common import InCurrency, Schema
 
 Amount = Annotated[float, Field(ge=-1e12, le=1e12, allow_inf_nan=False)]
 MAX_MONTHS = 600
@@ -84,7 +84,7 @@ class ForecastRequest(PredictRequest):
     level: float = Field(default=0.95, gt=0.5, lt=1.0, allow_inf_nan=False)
 
 
-class ExpensePrediction(BaseModel):
+class ExpensePrediction(InCurrency):
     """Next month's predicted total expense and its interval."""
 
     model_config = ConfigDict(extra="allow")
@@ -94,7 +94,7 @@ class ExpensePrediction(BaseModel):
     confidence_level: float
 
 
-class CategoriesPrediction(BaseModel):
+class CategoriesPrediction(InCurrency):
     """Per-category forecasts, risks and recommended budgets (engine's own structure)."""
 
     forecasts: dict[str, Any] | list[Any]
@@ -102,7 +102,7 @@ class CategoriesPrediction(BaseModel):
     budget_recommendations: dict[str, Any] | list[Any]
 
 
-class SavingsPrediction(BaseModel):
+class SavingsPrediction(InCurrency):
     """Projected savings per horizon and a financial-health assessment."""
 
     trajectory: dict[str, Any] | list[Any]
@@ -181,7 +181,7 @@ class OwnBacktest(BaseModel):
     groups: dict[str, dict[str, StepRecord]]
 
 
-class HouseholdForecastPublic(BaseModel):
+class HouseholdForecastPublic(InCurrency):
     """The household's forecast: every series, with its labels."""
 
     month: str = Field(description="The first month forecast: the month after the last one.")

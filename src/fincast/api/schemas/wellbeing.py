@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from fincast.api.schemas.common import InCurrency
+
 GoalStatus = Literal["reached", "date_passed", "on_track", "at_risk", "off_track"]
 Tier = Literal["Healthy", "Coping", "Vulnerable", "not enough data"]
 HealthStatus = Literal["excellent", "good", "needs_attention", "critical", "not_enough_data"]
@@ -17,7 +19,7 @@ Verdict = Literal["ready", "building", "not ready", "not enough data"]
 CheckStatus = Literal["pass", "building", "fail", "unknown"]
 
 
-class GoalForecastPublic(BaseModel):
+class GoalForecastPublic(InCurrency):
     """A savings goal's forecast: probability by its date, amount needed, date at this pace."""
 
     goal_id: int
@@ -42,7 +44,7 @@ class GoalForecastPublic(BaseModel):
     assumptions: list[str]
 
 
-class DisposableIncomePublic(BaseModel):
+class DisposableIncomePublic(InCurrency):
     """Next month's income minus essential spending, with 80 % and 95 % ranges."""
 
     month: str
@@ -82,7 +84,7 @@ class HealthMonthPublic(BaseModel):
     measured: int
 
 
-class HealthPublic(BaseModel):
+class HealthPublic(InCurrency):
     """The financial health score, its components and history, and the source's check."""
 
     month: str | None
@@ -107,7 +109,7 @@ class ReadinessCheckPublic(BaseModel):
     reason: str
 
 
-class ReadinessPublic(BaseModel):
+class ReadinessPublic(InCurrency):
     """Not ready / building / ready to invest, with the checks and reasons."""
 
     month: str | None

@@ -1,4 +1,7 @@
-"""Forecast: every series of the household months ahead, each drawn with its 95% range."""
+"""Forecast: every series of the household months ahead, each drawn with its 95% range.
+
+In one currency at a time: a user with accounts in several picks which.
+"""
 
 from __future__ import annotations
 
@@ -15,15 +18,21 @@ HISTORY = {"total_expense": "total_expense", "income": "total_income", "savings"
 def render(api: DashboardApi) -> None:
     """The forecast chart with its range, the numbers, and the model's warnings."""
     st.header("Forecast")
-    monthly = data.monthly(api)
+    currency = data.currency_selector(api)
+    monthly = data.monthly(api, currency)
     if len(monthly) < 1:
         st.info("Forecasts need at least one complete month of transactions: import a bank file.")
         return
-    currency = data.main_currency(api)
     names = data.category_names(api)
     horizon = st.slider("Months ahead", 1, 12, 3, key="fc_horizon")
     with st.spinner("Forecasting..."):
-        answer = data.read(api, "forecast", horizon=horizon, level=LEVEL)
+        answer = data.read(
+            api,
+            "forecast",
+            horizon=horizon,
+            level=LEVEL,
+            currency=data.currency_param(api, currency),
+        )
     for warning in answer.get("warnings") or []:
         st.warning(warning)
     series = {s["name"]: s for s in answer["series"]}

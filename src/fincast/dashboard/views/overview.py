@@ -1,4 +1,7 @@
-"""Overview: the last complete month, income against spending, spending by category."""
+"""Overview: the last complete month, income against spending, spending by category.
+
+In one currency at a time: a user with accounts in several picks which.
+"""
 
 from __future__ import annotations
 
@@ -12,21 +15,21 @@ from fincast.dashboard.session import DashboardApi
 def render(api: DashboardApi) -> None:
     """Metrics of the last complete month and the monthly charts."""
     st.header("Overview")
-    monthly = data.monthly(api)
+    currency = data.currency_selector(api)
+    monthly = data.monthly(api, currency)
     if monthly.empty:
         if not data.accounts(api):
             st.info("No accounts yet: create one on the **Accounts** page, then import a file.")
         else:
             st.info("No complete month of transactions yet: import a bank file on **Import**.")
         return
-    gap = data.history_gap(api)
+    gap = data.history_gap(api, currency)
     if gap:
         st.caption(
             f"History from {gap['history_from']}: transactions of {gap['left_out']} are kept "
             f"but left out of the charts and forecasts, {gap['empty_months']} months without "
             "any transaction lie between."
         )
-    currency = data.main_currency(api)
     names = data.category_names(api)
     last = monthly.iloc[-1]
     month = str(last["year_month"])

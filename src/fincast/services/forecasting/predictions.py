@@ -3,7 +3,10 @@
 Every answer is built from the served household forecast
 (:func:`fincast.services.forecasting.household.serve`): the compatible endpoints reshape
 it, they do not forecast on their own. Results are cached in-process per user, keyed by the
-ledger's data version and the household model, so repeated requests recompute nothing.
+ledger's data version, the answer's currency and the household model, so repeated requests
+recompute nothing. A ledger answer is in one currency (:mod:`fincast.services.panels`); as
+served (:func:`predict_answer`) it says which (``currency``) and what else the user has
+(``currencies``).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from fincast.services.forecasting.household import (
 )
 from fincast.services.forecasting.known import KnownBills, known_bills
 from fincast.services.forecasting.versions import current_version
+from fincast.services.panels import NO_CURRENCY, panel_currency
 from fincast.taxonomy import CATEGORY_BY_SLUG
 
 MIN_MONTHS = 3
@@ -66,9 +70,9 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-def ledger_monthly(engine: Engine, user_id: int) -> pd.DataFrame:
-    """The user's stored data in the monthly wide layout."""
-    return panel_to_monthly_wide(build_panel(engine, [user_id]), user_id)
+def ledger_monthly(engine: Engine, user_id: int, currency: str | None = None) -> pd.DataFrame:
+    """The user's stored data in ``currency`` (default: their primary one), monthly wide."""
+    return panel_to_monthly_wide(build_panel(engine, [user_id], currency=currency), user_id)
 
 
 def inline_monthly(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
@@ -324,43 +328,54 @@ def predict(
     *,
     models_dir: Path,
     revision: int | None = None,
+    currency: str | None = None,
 ) -> dict[str, Any]:
     """Run predictor ``kind`` on inline ``rows`` or the user's ledger, cached per data version.
 
     The household model is the shared one in ``models_dir``; a retrained model changes the
     cache key, so nothing stale is served. ``revision``: the user's data revision as the
-    request's authentication read it (see :func:`current_version`).
+    request's authentication read it (see :func:`current_version`). ``currency``: the
+    ledger's accounts in that currency only (default: the user's primary currency).
+
+    Raises:
+        InputError: ``currency`` with inline rows, or not a currency of the user's accounts.
     """
     fn = PREDICTORS[kind]
     # Keyed by the model file's version: a retrained model is never answered from the cache.
     model_version, model = versioned_population_model(models_dir)
     params_key = json.dumps(dict(params), sort_keys=True, default=str)
     extra: dict[str, Any] = {"model": model}
+    from_batch = False
     if rows is not None:
+        if currency is not None:
+            raise InputError("currency: inline monthly_data carries no currency; leave it out")
         key: tuple[Any, ...] = (user_id, "inline", rows_key(rows), kind, params_key, model_version)
 
         def load() -> pd.DataFrame:
             return inline_monthly(rows)
     else:
         version = current_version(session, user_id, revision)
-        # Confirmed bills floor the forecast; they are part of the data version, so they
-        # are read once per version.
-        bills = CACHE.get_or_compute(
-            (user_id, "bills", version), lambda: known_bills(session, user_id)
-        )
-        extra["bills"] = bills
-        key = (user_id, "ledger", version, kind, params_key, model_version)
+        pc = panel_currency(engine, session, user_id, currency, version=version)
+        # Stored batch results are of the primary currency (build_panel's default).
+        from_batch = pc.is_primary
+        if pc.is_primary:
+            # Confirmed bills floor the forecast; they are part of the data version, so
+            # they are read once per version. They have no currency: the primary one's.
+            extra["bills"] = CACHE.get_or_compute(
+                (user_id, "bills", version), lambda: known_bills(session, user_id)
+            )
+        key = (user_id, "ledger", version, pc.currency, kind, params_key, model_version)
         if kind == "savings":
-            extra["balance"] = accounts_balance(session, user_id)
+            extra["balance"] = accounts_balance(session, user_id, pc.currency)
 
         def load() -> pd.DataFrame:
-            return ledger_monthly(engine, user_id)
+            return ledger_monthly(engine, user_id, pc.currency)
 
     load = functools.lru_cache(maxsize=1)(load)  # read the ledger once per call at most
     result: dict[str, Any] = CACHE.get_or_compute(
         key,
         lambda: (
-            (rows is None and batch_prediction(session, user_id, version, kind, params, models_dir))
+            (from_batch and batch_prediction(session, user_id, version, kind, params, models_dir))
             or fn(load(), **params, **extra)
         ),
     )
@@ -375,17 +390,59 @@ def predict(
     return result
 
 
-def accounts_balance(session: Session, user_id: int) -> tuple[float, str] | None:
-    """The user's accounts together (opening balances plus transactions) and the last date."""
+def predict_answer(
+    engine: Engine,
+    session: Session,
+    user_id: int,
+    kind: str,
+    params: Mapping[str, Any],
+    rows: Sequence[Mapping[str, Any]] | None = None,
+    *,
+    models_dir: Path,
+    revision: int | None = None,
+    currency: str | None = None,
+) -> dict[str, Any]:
+    """:func:`predict` as the API serves it: naming its ``currency`` and the user's ``currencies``.
+
+    Raises:
+        InputError: as :func:`predict`.
+    """
+    result = predict(
+        engine,
+        session,
+        user_id,
+        kind,
+        params,
+        rows,
+        models_dir=models_dir,
+        revision=revision,
+        currency=currency,
+    )
+    if rows is not None:
+        return {**result, **NO_CURRENCY}
+    version = current_version(session, user_id, revision)
+    pc = panel_currency(engine, session, user_id, currency, version=version)
+    return {**result, **pc.labels()}
+
+
+def accounts_balance(
+    session: Session, user_id: int, currency: str | None = None
+) -> tuple[float, str] | None:
+    """The user's accounts (in ``currency``, None: all) together, and their last date.
+
+    Opening balances plus transactions.
+    """
+    mine = [Account.user_id == user_id]
+    if currency is not None:
+        mine.append(Account.currency == currency)
+    ids = select(Account.id).where(*mine)
     opening = session.scalar(
-        select(func.coalesce(func.sum(Account.opening_balance), 0)).where(
-            Account.user_id == user_id
-        )
+        select(func.coalesce(func.sum(Account.opening_balance), 0)).where(*mine)
     )
     moved, last = session.execute(
         select(
             func.coalesce(func.sum(Transaction.amount), 0), func.max(Transaction.posted_date)
-        ).where(Transaction.user_id == user_id)
+        ).where(Transaction.user_id == user_id, Transaction.account_id.in_(ids))
     ).one()
     if last is None:
         return None
