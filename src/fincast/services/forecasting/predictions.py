@@ -340,12 +340,39 @@ def predict(
     Raises:
         InputError: ``currency`` with inline rows, or not a currency of the user's accounts.
     """
+    return _predict(
+        engine,
+        session,
+        user_id,
+        kind,
+        params,
+        rows,
+        models_dir=models_dir,
+        revision=revision,
+        currency=currency,
+    )[0]
+
+
+def _predict(
+    engine: Engine,
+    session: Session,
+    user_id: int,
+    kind: str,
+    params: Mapping[str, Any],
+    rows: Sequence[Mapping[str, Any]] | None = None,
+    *,
+    models_dir: Path,
+    revision: int | None = None,
+    currency: str | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """:func:`predict` with the labels of its currency (``currency``, ``currencies``)."""
     fn = PREDICTORS[kind]
     # Keyed by the model file's version: a retrained model is never answered from the cache.
     model_version, model = versioned_population_model(models_dir)
     params_key = json.dumps(dict(params), sort_keys=True, default=str)
     extra: dict[str, Any] = {"model": model}
     from_batch = False
+    labels: dict[str, Any] = dict(NO_CURRENCY)
     if rows is not None:
         if currency is not None:
             raise InputError("currency: inline monthly_data carries no currency; leave it out")
@@ -356,6 +383,7 @@ def predict(
     else:
         version = current_version(session, user_id, revision)
         pc = panel_currency(engine, session, user_id, currency, version=version)
+        labels = pc.labels()
         # Stored batch results are of the primary currency (build_panel's default).
         from_batch = pc.is_primary
         if pc.is_primary:
@@ -387,7 +415,7 @@ def predict(
             (*key, "own_backtest"), lambda: own_backtest(model, load(), level=level)
         )
         result = {**result, "own_backtest": own}
-    return result
+    return result, labels
 
 
 def predict_answer(
@@ -407,7 +435,7 @@ def predict_answer(
     Raises:
         InputError: as :func:`predict`.
     """
-    result = predict(
+    result, labels = _predict(
         engine,
         session,
         user_id,
@@ -418,11 +446,7 @@ def predict_answer(
         revision=revision,
         currency=currency,
     )
-    if rows is not None:
-        return {**result, **NO_CURRENCY}
-    version = current_version(session, user_id, revision)
-    pc = panel_currency(engine, session, user_id, currency, version=version)
-    return {**result, **pc.labels()}
+    return {**result, **labels}
 
 
 def accounts_balance(
