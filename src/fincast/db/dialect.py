@@ -94,6 +94,22 @@ def copy_text(value: Any) -> str:
     return str(value)
 
 
+def copy_rows(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[str]]
+) -> None:
+    """``COPY`` rows of ready :func:`copy_text` fields straight into ``table`` (PostgreSQL)."""
+    buf = io.StringIO()
+    buf.writelines("\t".join(row) + "\n" for row in rows)
+    buf.seek(0)
+    preparer = conn.dialect.identifier_preparer
+    cols = ", ".join(preparer.quote(c) for c in columns)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.copy_expert(f"COPY {preparer.format_table(table)} ({cols}) FROM STDIN", buf)
+    finally:
+        cursor.close()
+
+
 class BulkInsertIgnore:
     """Insert-or-ignore of many rows into one table with the dialect's fastest bulk path.
 

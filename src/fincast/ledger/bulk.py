@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
@@ -24,7 +23,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, Table, insert, select, text
 
-from fincast.db.dialect import BulkInsertIgnore, bulk_write_session, copy_text
+from fincast.db.dialect import BulkInsertIgnore, bulk_write_session, copy_rows, copy_text
 from fincast.errors import ConflictError, InputError
 from fincast.ingest.fingerprint import normalize_payee
 from fincast.ingest.rows import TRANSACTION_COLUMNS
@@ -431,16 +430,7 @@ def _copy(conn: Connection, columns: Mapping[str, np.ndarray]) -> None:
             texts.append(values.tolist())
         else:
             texts.append(_distinct(values, str, "\\N").tolist())
-    buf = io.StringIO()
-    buf.writelines("\t".join(row) + "\n" for row in zip(*texts, strict=True))
-    buf.seek(0)
-    preparer = conn.dialect.identifier_preparer
-    cols = ", ".join(preparer.quote(c) for c in TRANSACTION_COLUMNS)
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.copy_expert(f"COPY {preparer.format_table(_TX)} ({cols}) FROM STDIN", buf)
-    finally:
-        cursor.close()
+    copy_rows(conn, _TX, TRANSACTION_COLUMNS, zip(*texts, strict=True))
 
 
 __all__ = ["bulk_load_transactions"]

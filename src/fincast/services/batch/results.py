@@ -7,7 +7,6 @@ data version and the current shared household model; otherwise the caller scores
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -17,7 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, delete, insert, select
 from sqlalchemy.orm import Session
 
-from fincast.db.dialect import BulkInsertIgnore, copy_text
+from fincast.db.dialect import BulkInsertIgnore, copy_rows, copy_text
 from fincast.ledger.models import BatchForecast, BatchHousehold, BatchInsight
 from fincast.services.forecasting.household import POPULATION_MODEL
 from fincast.services.forecasting.modelfiles import read_metadata
@@ -115,16 +114,7 @@ def _copy(
     if not rows:
         return
     columns_text = [_column_text(values) for values in zip(*rows, strict=True)]
-    buf = io.StringIO()
-    buf.writelines("\t".join(line) + "\n" for line in zip(*columns_text, strict=True))
-    buf.seek(0)
-    preparer = conn.dialect.identifier_preparer
-    cols = ", ".join(preparer.quote(c) for c in columns)
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.copy_expert(f"COPY {preparer.format_table(table)} ({cols}) FROM STDIN", buf)
-    finally:
-        cursor.close()
+    copy_rows(conn, table, columns, zip(*columns_text, strict=True))
 
 
 def _column_text(values: Sequence[Any]) -> list[str]:
