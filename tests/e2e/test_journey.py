@@ -58,20 +58,28 @@ def _choose(page: Any, label: str, option: str | re.Pattern[str]) -> None:
     """Pick ``option`` in the Streamlit select box labelled ``label`` (a combobox).
 
     A click that lands while the page is still laying out only focuses the box, so this
-    clicks until the list is open.
+    clicks until the list is open; a rerun that redraws the page while the list is open
+    closes it again (the option is detached), so the list is opened again then.
     """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
     combo = page.get_by_role("combobox", name=label, exact=True).last
-    for _ in range(10):
-        combo.click()
-        try:
-            expect(combo).to_have_attribute("aria-expanded", "true", timeout=2_000)
-            break
-        except AssertionError:
-            continue
     text = re.compile(f"^{re.escape(option)}$") if isinstance(option, str) else option
-    page.get_by_role("option").filter(has_text=text).first.click()
+    for attempt in range(5):
+        for _ in range(10):
+            combo.click()
+            try:
+                expect(combo).to_have_attribute("aria-expanded", "true", timeout=2_000)
+                break
+            except AssertionError:
+                continue
+        try:
+            page.get_by_role("option").filter(has_text=text).first.click(timeout=6_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 4:
+                raise
     _settle(page)
 
 
