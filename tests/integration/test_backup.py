@@ -210,6 +210,16 @@ def _seed(engine: Engine) -> None:
             )
             # batch results (migration 0007): derived, but a backup still holds every table
             s.add(
+                BatchHousehold(
+                    user_id=user.id,
+                    data_version="0123456789abcdef",
+                    model_version="1700000000000000000",
+                    payload={"month": "2024-02", "series": [{"id": "ünï", "value": 1.5}]},
+                    computed_at=T0,
+                )
+            )
+            s.flush()  # the household row first: its forecast and insight rows refer to it
+            s.add(
                 BatchForecast(
                     user_id=user.id,
                     series="total_expense",
@@ -218,18 +228,6 @@ def _seed(engine: Engine) -> None:
                     point=Decimal("1234.50"),
                     lo_95=Decimal("1000.00"),
                     hi_95=Decimal("1500.25"),
-                    data_version="0123456789abcdef",
-                    model_version="1700000000000000000",
-                    computed_at=T0,
-                )
-            )
-            s.add(
-                BatchHousehold(
-                    user_id=user.id,
-                    data_version="0123456789abcdef",
-                    model_version="1700000000000000000",
-                    payload={"month": "2024-02", "series": [{"id": "ünï", "value": 1.5}]},
-                    computed_at=T0,
                 )
             )
             s.add(
@@ -239,8 +237,6 @@ def _seed(engine: Engine) -> None:
                     subject="dining",
                     month="2024-02",
                     value=0.375,
-                    data_version="0123456789abcdef",
-                    computed_at=T0,
                 )
             )
         run = BatchRun(

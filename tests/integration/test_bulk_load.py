@@ -68,6 +68,28 @@ def test_bulk_rows_equal_the_normal_loaders(backend: str, tmp_path: Path) -> Non
     assert "tab\there back\\slash new\nline" in descriptions
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_bulk_of_several_frames_equals_loading_them_in_turn(backend: str, tmp_path: Path) -> None:
+    """Frames given together are one load (one transaction, indexes rebuilt once on
+    PostgreSQL) that stores what the normal loader stores loading them one after another."""
+    df = _frame()
+    users = list(pd.unique(df["user_id"]))
+    parts = [df[df["user_id"].isin(users[:2])], df[df["user_id"].isin(users[2:])]]
+    stored = {}
+    with isolated_engine(backend, tmp_path / "normal") as engine:
+        migrate.upgrade(engine)
+        for part in parts:
+            load_transactions_frame(engine, part)
+        stored["normal"] = _stored(engine)
+    with isolated_engine(backend, tmp_path / "bulk") as engine:
+        migrate.upgrade(engine)
+        result = bulk_load_transactions(engine, iter(parts))
+        assert result == {"rows": len(df), "imported": len(df), "duplicates": 0, "users": 6}
+        stored["bulk"] = _stored(engine)
+    for table in QUERIES:
+        assert stored["bulk"][table] == stored["normal"][table], table
+
+
 def test_bulk_refuses_households_that_exist(sqlite_engine: Engine) -> None:
     df = generate_households(2, 4, 1).transactions
     bulk_load_transactions(sqlite_engine, df)

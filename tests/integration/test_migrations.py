@@ -44,3 +44,65 @@ def test_constraint_names_follow_the_convention(sqlite_engine) -> None:
     assert all(fk["name"].startswith("fk_transactions_") for fk in fks)
     uqs = insp.get_unique_constraints("transactions")
     assert {u["name"] for u in uqs} == {"uq_transactions_account_id_fingerprint"}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_batch_rows_keep_their_values_across_0009(backend: str, tmp_path: Path) -> None:
+    """0009 keeps stored batch rows (without their repeated stamps) and 0009's downgrade
+    gives them their household row's stamps back; rows of no stored household are dropped."""
+    from sqlalchemy import text
+
+    with isolated_engine(backend, tmp_path) as engine:
+        migrate.upgrade(engine, "0008_data_revision")
+        at = "2026-12-01 10:00:00"
+        with engine.begin() as conn:
+            for uid in (1, 2):
+                conn.execute(
+                    text(
+                        "INSERT INTO users (id, email, is_active, created_at, data_revision) "
+                        "VALUES (:u, :e, :t, :at, 0)"
+                    ),
+                    {"u": uid, "e": f"u{uid}@example.org", "t": True, "at": at},
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO batch_households "
+                    "(user_id, data_version, model_version, payload, computed_at) "
+                    "VALUES (1, 'v1v1v1v1v1v1v1v1', 'model', '{}', :at)"
+                ),
+                {"at": at},
+            )
+            for uid, h in ((1, 1), (1, 2), (2, 1)):
+                conn.execute(
+                    text(
+                        "INSERT INTO batch_forecasts (user_id, series, month, horizon, point, "
+                        "lo_95, hi_95, data_version, model_version, computed_at) VALUES "
+                        "(:u, 'savings', :m, :h, 10.5, -2.25, 30, 'v1v1v1v1v1v1v1v1', "
+                        "'model', :at)"
+                    ),
+                    {"u": uid, "m": f"2026-0{h}", "h": h, "at": at},
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO batch_insights (user_id, kind, subject, month, value, "
+                    "data_version, computed_at) VALUES "
+                    "(1, 'overspending', 'dining', '2026-01', 0.5, 'v1v1v1v1v1v1v1v1', :at)"
+                ),
+                {"at": at},
+            )
+        migrate.upgrade(engine)
+        query = "SELECT user_id, horizon, point, lo_95, hi_95 FROM batch_forecasts ORDER BY horizon"
+        with engine.connect() as conn:
+            rows = [tuple(map(float, r)) for r in conn.execute(text(query))]
+            assert rows == [(1, 1, 10.5, -2.25, 30.0), (1, 2, 10.5, -2.25, 30.0)]
+            assert conn.execute(text("SELECT value FROM batch_insights")).scalars().all() == [0.5]
+        migrate.downgrade(engine, "0008_data_revision")
+        with engine.connect() as conn:
+            stamps = conn.execute(
+                text("SELECT DISTINCT data_version, model_version FROM batch_forecasts")
+            ).all()
+            assert [tuple(s) for s in stamps] == [("v1v1v1v1v1v1v1v1", "model")]
+            assert conn.execute(text("SELECT count(*) FROM batch_forecasts")).scalar() == 2
+            assert conn.execute(text("SELECT data_version FROM batch_insights")).scalar() == (
+                "v1v1v1v1v1v1v1v1"
+            )

@@ -437,29 +437,6 @@ class BatchPartition(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class BatchForecast(Base):
-    """One series' forecast for one month, ``horizon`` months after the user's last month.
-
-    Stamped with the data version (:func:`fincast.services.forecasting.versions.version_digest`)
-    and the household model it was computed from; the 95 % range is calibrated.
-    """
-
-    __tablename__ = "batch_forecasts"
-    __table_args__ = (UniqueConstraint("user_id", "series", "month", "horizon"),)
-
-    id: Mapped[IntPK]
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    series: Mapped[str] = mapped_column(String(64))
-    month: Mapped[str] = mapped_column(String(7))
-    horizon: Mapped[int] = mapped_column(Integer)
-    point: Mapped[Decimal] = mapped_column(MONEY)
-    lo_95: Mapped[Decimal] = mapped_column(MONEY)
-    hi_95: Mapped[Decimal] = mapped_column(MONEY)
-    data_version: Mapped[str] = mapped_column(String(16))
-    model_version: Mapped[str] = mapped_column(String(64))
-    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
 class BatchHousehold(Base):
     """A user's served household forecast (12 months, 95 %) as the API answers it, stored."""
 
@@ -474,17 +451,44 @@ class BatchHousehold(Base):
     computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class BatchForecast(Base):
+    """One series' forecast for one month, ``horizon`` months after the user's last month.
+
+    A row of the user's stored household forecast (:class:`BatchHousehold`): it has that
+    row's data version and model (the foreign key deletes it with that row) and repeats
+    neither (migration 0009). The 95 % range is calibrated.
+    """
+
+    __tablename__ = "batch_forecasts"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("batch_households.user_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    series: Mapped[str] = mapped_column(String(64), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    horizon: Mapped[int] = mapped_column(Integer, primary_key=True)
+    point: Mapped[Decimal] = mapped_column(MONEY)
+    lo_95: Mapped[Decimal] = mapped_column(MONEY)
+    hi_95: Mapped[Decimal] = mapped_column(MONEY)
+
+
 class BatchInsight(Base):
-    """One insight computed by the batch from a user's forecast (e.g. overspending odds)."""
+    """One insight computed by the batch from a user's forecast (e.g. overspending odds).
+
+    Like :class:`BatchForecast`, a row of the user's stored household forecast, whose data
+    version it has.
+    """
 
     __tablename__ = "batch_insights"
-    __table_args__ = (UniqueConstraint("user_id", "kind", "subject", "month"),)
 
-    id: Mapped[IntPK]
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(32))
-    subject: Mapped[str] = mapped_column(String(64))
-    month: Mapped[str] = mapped_column(String(7))
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("batch_households.user_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
     value: Mapped[float] = mapped_column(Float)
-    data_version: Mapped[str] = mapped_column(String(16))
-    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

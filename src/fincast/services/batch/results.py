@@ -25,19 +25,10 @@ from fincast.services.forecasting.modelfiles import read_metadata
 HORIZON = 12
 LEVEL = 95.0
 
-_FORECAST_COLUMNS = (
-    "user_id",
-    "series",
-    "month",
-    "horizon",
-    "point",
-    "lo_95",
-    "hi_95",
-    "data_version",
-    "model_version",
-    "computed_at",
-)
-_INSIGHT_COLUMNS = ("user_id", "kind", "subject", "month", "value", "data_version", "computed_at")
+#: A forecast row: its key, then its values (the stamps are its household row's).
+FORECAST_COLUMNS = ("user_id", "series", "month", "horizon", "point", "lo_95", "hi_95")
+#: An insight row: its key, then its value.
+INSIGHT_COLUMNS = ("user_id", "kind", "subject", "month", "value")
 _HOUSEHOLD_COLUMNS = ("user_id", "data_version", "model_version", "payload", "computed_at")
 
 
@@ -60,29 +51,31 @@ def write_results(
 ) -> None:
     """Replace the stored results of ``user_ids`` (upsert by replacement, idempotent).
 
-    A row that repeats the key of an earlier one is skipped (the first is kept). On
-    PostgreSQL the rows are ``COPY``-ed straight into the tables: the users' old rows were
-    deleted in this transaction and the rows are unique, so nothing can conflict.
+    ``forecasts`` and ``insights`` are tuples in :data:`FORECAST_COLUMNS` and
+    :data:`INSIGHT_COLUMNS` order, rows of the ``households`` given (their stamps are the
+    household row's). A row that repeats the key of an earlier one is skipped (the first is
+    kept). On PostgreSQL the rows are ``COPY``-ed straight into the tables: the users' old
+    rows were deleted in this transaction and the rows are unique, so nothing can conflict.
     """
     ids = list(user_ids)
-    for model in (BatchForecast, BatchInsight, BatchHousehold):
+    for model in (BatchForecast, BatchInsight, BatchHousehold):  # children first
         conn.execute(delete(model).where(model.user_id.in_(ids)))
     forecasts = _first_of_each(forecasts, 4)
     insights = _first_of_each(insights, 4)
     if conn.dialect.driver == "psycopg2":
         rows = [tuple(h[c] for c in _HOUSEHOLD_COLUMNS) for h in _first_households(households)]
         _copy(conn, cast(Table, BatchHousehold.__table__), _HOUSEHOLD_COLUMNS, rows)
-        _copy(conn, cast(Table, BatchForecast.__table__), _FORECAST_COLUMNS, forecasts)
-        _copy(conn, cast(Table, BatchInsight.__table__), _INSIGHT_COLUMNS, insights)
+        _copy(conn, cast(Table, BatchForecast.__table__), FORECAST_COLUMNS, forecasts)
+        _copy(conn, cast(Table, BatchInsight.__table__), INSIGHT_COLUMNS, insights)
         return
     if households:
         conn.execute(insert(BatchHousehold), list(_first_households(households)))
     if forecasts:
         table = cast(Table, BatchForecast.__table__)
-        BulkInsertIgnore(conn, table, _FORECAST_COLUMNS).write(forecasts)
+        BulkInsertIgnore(conn, table, FORECAST_COLUMNS).write(forecasts)
     if insights:
         table = cast(Table, BatchInsight.__table__)
-        BulkInsertIgnore(conn, table, _INSIGHT_COLUMNS).write(insights)
+        BulkInsertIgnore(conn, table, INSIGHT_COLUMNS).write(insights)
 
 
 def _first_of_each(rows: Sequence[tuple[Any, ...]], key: int) -> list[tuple[Any, ...]]:

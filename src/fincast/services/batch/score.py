@@ -12,7 +12,6 @@ forecast fails is listed with the reason; the others are scored.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -239,14 +238,11 @@ def score_partition(
                     month["forecast"],
                     month["lower"],
                     month["upper"],
-                    stamp,
-                    version,
-                    computed_at,
                 )
                 for h, month in enumerate(entry["months"], start=1)
             )
         series += len(served["series"])
-        insights.extend(_insights(user, served, found[user].trailing, stamp, computed_at))
+        insights.extend(_insights(user, served, found[user].trailing))
     position = {u: k for k, u in enumerate(user_ids)}
     failures.sort(key=lambda f: position[f["user_id"]])
     seconds = time.perf_counter() - started
@@ -316,7 +312,7 @@ def monthly_tables(engine: Engine, user_ids: Sequence[int]) -> dict[int, pd.Data
 
 
 def _insights(
-    user: int, served: dict[str, Any], trailing: dict[str, float], stamp: str, at: dt.datetime
+    user: int, served: dict[str, Any], trailing: dict[str, float]
 ) -> list[tuple[Any, ...]]:
     """The overspending odds of next month, read from the same forecast (no budgets).
 
@@ -325,7 +321,7 @@ def _insights(
     """
     risk = overspending(served["_forecast"], trailing)
     rows = [
-        (user, OVERSPENDING, c.category, risk.month, c.probability_over_limit, stamp, at)
+        (user, OVERSPENDING, c.category, risk.month, c.probability_over_limit)
         for c in risk.categories
     ]
     rows.append(
@@ -335,8 +331,6 @@ def _insights(
             "total",
             risk.month,
             risk.probability_expense_over_income,
-            stamp,
-            at,
         )
     )
     return rows
