@@ -7,8 +7,9 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, Float, String, case, cast, func, select, type_coerce
+from sqlalchemy import Engine, Float, Integer, String, case, cast, func, select, type_coerce
 
+from fincast.db.fetch import read_numeric_frame
 from fincast.errors import InputError
 from fincast.frames import DS, UID, Y
 from fincast.ledger.models import Account, Category, Transaction
@@ -72,7 +73,11 @@ def build_panel(
         # Dates are stored as ISO text; slicing beats two strftime calls per row.
         month_key = func.substr(t.c.posted_date, 1, 7).label("ym")
     elif engine.dialect.name == "postgresql":
-        month_key = func.date_trunc("month", t.c.posted_date).label("ym")
+        # A number (yyyymm), so that the rows can leave the server as CSV (db.fetch).
+        month_key = (
+            cast(func.date_part("year", t.c.posted_date), Integer) * 100
+            + cast(func.date_part("month", t.c.posted_date), Integer)
+        ).label("ym")
     else:
         month_key = (
             func.extract("year", t.c.posted_date) * 100 + func.extract("month", t.c.posted_date)
@@ -111,8 +116,11 @@ def build_panel(
                 t.c.account_id.in_(held if ids is None else held.where(a.c.user_id.in_(ids)))
             )
         names = ["user_id", "ym", "category_id", "outflow", "total"]
-        sums = pd.DataFrame(
-            conn.execute(stmt).all(), columns=names + (["account", "n"] if mixed else [])
+        sums = read_numeric_frame(
+            conn,
+            stmt,
+            names + (["account", "n"] if mixed else []),
+            {"category_id": "Int64", "account": "Int64"} if mixed else {"category_id": "Int64"},
         )
         categories = pd.DataFrame(conn.execute(cats).all(), columns=["category_id", "kind", "slug"])
     first = sums["ym"].iloc[0] if len(sums) else 0

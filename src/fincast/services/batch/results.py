@@ -16,7 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, delete, insert, select
 from sqlalchemy.orm import Session
 
-from fincast.db.dialect import BulkInsertIgnore, copy_rows, copy_text
+from fincast.db.dialect import BulkInsertIgnore, copy_lines, copy_rows, copy_text
 from fincast.ledger.models import BatchForecast, BatchHousehold, BatchInsight
 from fincast.services.forecasting.household import POPULATION_MODEL
 from fincast.services.forecasting.modelfiles import read_metadata
@@ -65,7 +65,8 @@ def write_results(
     if conn.dialect.driver == "psycopg2":
         rows = [tuple(h[c] for c in _HOUSEHOLD_COLUMNS) for h in _first_households(households)]
         _copy(conn, cast(Table, BatchHousehold.__table__), _HOUSEHOLD_COLUMNS, rows)
-        _copy(conn, cast(Table, BatchForecast.__table__), FORECAST_COLUMNS, forecasts)
+        table = cast(Table, BatchForecast.__table__)
+        copy_lines(conn, table, FORECAST_COLUMNS, _forecast_lines(forecasts))
         _copy(conn, cast(Table, BatchInsight.__table__), INSIGHT_COLUMNS, insights)
         return
     if households:
@@ -108,6 +109,26 @@ def _copy(
         return
     columns_text = [_column_text(values) for values in zip(*rows, strict=True)]
     copy_rows(conn, table, columns, zip(*columns_text, strict=True))
+
+
+def _forecast_lines(rows: Sequence[tuple[Any, ...]]) -> list[str]:
+    """Forecast rows (user, series, month, horizon, point, low, high) as ``COPY`` lines.
+
+    One f-string per row (the ~200 rows of each user are most of a partition's writing):
+    ids and horizons as integers, the amounts as Python writes floats (shortest exact
+    text; the column rounds them to cents), series and month names escaped once each.
+    """
+    text: dict[str, str] = {}
+
+    def esc(value: str) -> str:
+        if value not in text:
+            text[value] = copy_text(value)
+        return text[value]
+
+    return [
+        f"{int(u)}\t{esc(s)}\t{esc(m)}\t{int(h)}\t{float(p)}\t{float(lo)}\t{float(hi)}\n"
+        for u, s, m, h, p, lo, hi in rows
+    ]
 
 
 def _column_text(values: Sequence[Any]) -> list[str]:

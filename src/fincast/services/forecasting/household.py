@@ -310,30 +310,27 @@ def _labelled(
     """The served answer of one forecast, its range and its odds of any spending."""
     likely = np.clip(fc.likely, lo, hi)  # what to expect never lies outside its own range
     labels = fc.months.strftime("%Y-%m").tolist()
+    # Rounded a whole matrix at a time (numpy's rounding, for the batch's thousands of
+    # households; the same function serves one household, so both paths agree).
+    cents = [np.round(m, 2).tolist() for m in (likely, fc.point, lo, hi)]
+    odds = np.round(p_any, 3).tolist()
     series = []
     for i, name in enumerate(fc.series):
         spending = fc.classes[i].startswith("category/")
         bill = known.get(name) if spending else None
         months = []
         for j, (month, f, e, low, up) in enumerate(
-            zip(
-                labels,
-                likely[i].tolist(),
-                fc.point[i].tolist(),
-                lo[i].tolist(),
-                hi[i].tolist(),
-                strict=True,
-            )
+            zip(labels, cents[0][i], cents[1][i], cents[2][i], cents[3][i], strict=True)
         ):
             entry: dict[str, Any] = {
                 "month": month,
-                "forecast": round(f, 2),
-                "expected": round(e, 2),
-                "lower": round(low, 2),
-                "upper": round(up, 2),
+                "forecast": f,
+                "expected": e,
+                "lower": low,
+                "upper": up,
             }
             if spending:
-                entry["p_any"] = round(float(p_any[i, j]), 3)
+                entry["p_any"] = odds[i][j]
                 if bill is not None and bill[j] > 0:
                     entry["known"] = round(bill[j], 2)
             months.append(entry)
