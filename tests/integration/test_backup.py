@@ -23,7 +23,6 @@ from fincast.ledger.models import (
     AccountType,
     AnomalyRecord,
     AuthToken,
-    BatchForecast,
     BatchHousehold,
     BatchInsight,
     BatchPartition,
@@ -218,18 +217,7 @@ def _seed(engine: Engine) -> None:
                     computed_at=T0,
                 )
             )
-            s.flush()  # the household row first: its forecast and insight rows refer to it
-            s.add(
-                BatchForecast(
-                    user_id=user.id,
-                    series="total_expense",
-                    month="2024-02",
-                    horizon=1,
-                    point=Decimal("1234.50"),
-                    lo_95=Decimal("1000.00"),
-                    hi_95=Decimal("1500.25"),
-                )
-            )
+            s.flush()  # the household row first: its insight rows refer to it
             s.add(
                 BatchInsight(
                     user_id=user.id,

@@ -30,13 +30,13 @@ from fincast.ledger import service
 from fincast.ledger.bulk import bulk_load_transactions
 from fincast.ledger.loader import load_transactions_frame
 from fincast.ledger.models import (
-    BatchForecast,
     BatchHousehold,
     BatchInsight,
     BatchPartition,
     BatchRun,
     Transaction,
     User,
+    batch_forecasts,
 )
 from fincast.services.batch.results import batch_prediction
 from fincast.services.batch.score import score
@@ -134,8 +134,8 @@ def test_batch_results_equal_the_in_process_path(
             expected = _on_demand(db, user, models)
             assert stored[user].payload == expected
             rows = session.execute(
-                select(BatchForecast).where(BatchForecast.user_id == user)
-            ).scalars()
+                select(batch_forecasts).where(batch_forecasts.c.user_id == user)
+            ).all()
             by_key = {(r.series, r.horizon): r for r in rows}
             for entry in expected["series"]:
                 for h, month in enumerate(entry["months"], start=1):
@@ -184,7 +184,7 @@ def _counts(db: CrashDatabase) -> tuple[int, int, int]:
     with Session(db.engine) as session:
         return tuple(
             int(session.scalar(select(func.count()).select_from(m)))
-            for m in (BatchForecast, BatchHousehold, BatchInsight)
+            for m in (batch_forecasts, BatchHousehold, BatchInsight)
         )
 
 

@@ -49,3 +49,20 @@ def test_benchmark_loads_in_chunks_and_scores_everyone(
     finally:
         engine.dispose()
     assert out["autoets"]["households"] == 2
+
+    # Scoring the loaded households again: everyone is scored anew, nothing is loaded.
+    again = batch.run(
+        10,
+        database_url=url,
+        partition_size=4,
+        workers=1,
+        ets_sample=2,
+        models_dir=models,
+        loaded=True,
+    )
+    assert again["users"] == 10 and again["reused_loaded_database"] is True
+    assert again["transactions"] == out["transactions"] and "load_seconds" not in again
+    with pytest.raises(ValueError, match="holds 10 users, not the 11"):
+        batch.run(11, database_url=url, models_dir=models, loaded=True)
+    with pytest.raises(ValueError, match="needs an empty database"):
+        batch.run(10, database_url=url, models_dir=models)

@@ -48,10 +48,24 @@ def test_constraint_names_follow_the_convention(sqlite_engine) -> None:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_batch_rows_keep_their_values_across_0009(backend: str, tmp_path: Path) -> None:
-    """0009 keeps stored batch rows (without their repeated stamps) and 0009's downgrade
-    gives them their household row's stamps back; rows of no stored household are dropped."""
+    """After 0009 the forecast rows are the view of the stored payloads and the insight
+    rows are kept (a user's without a stored household dropped); 0009's downgrade stores
+    the view's rows again, with their household row's stamps."""
+    import json
+
     from sqlalchemy import text
 
+    payload = {
+        "series": [
+            {
+                "name": "savings",
+                "months": [
+                    {"month": "2026-01", "forecast": 10.5, "lower": -2.25, "upper": 30.0},
+                    {"month": "2026-02", "forecast": 11.0, "lower": -1.5, "upper": 31.75},
+                ],
+            }
+        ]
+    }
     with isolated_engine(backend, tmp_path) as engine:
         migrate.upgrade(engine, "0008_data_revision")
         at = "2026-12-01 10:00:00"
@@ -68,41 +82,47 @@ def test_batch_rows_keep_their_values_across_0009(backend: str, tmp_path: Path) 
                 text(
                     "INSERT INTO batch_households "
                     "(user_id, data_version, model_version, payload, computed_at) "
-                    "VALUES (1, 'v1v1v1v1v1v1v1v1', 'model', '{}', :at)"
+                    "VALUES (1, 'v1v1v1v1v1v1v1v1', 'model', :p, :at)"
                 ),
-                {"at": at},
+                {"p": json.dumps(payload), "at": at},
             )
-            for uid, h in ((1, 1), (1, 2), (2, 1)):
+            for uid in (1, 2):
                 conn.execute(
                     text(
-                        "INSERT INTO batch_forecasts (user_id, series, month, horizon, point, "
-                        "lo_95, hi_95, data_version, model_version, computed_at) VALUES "
-                        "(:u, 'savings', :m, :h, 10.5, -2.25, 30, 'v1v1v1v1v1v1v1v1', "
-                        "'model', :at)"
+                        "INSERT INTO batch_insights (user_id, kind, subject, month, value, "
+                        "data_version, computed_at) VALUES "
+                        "(:u, 'overspending', 'dining', '2026-01', 0.5, 'v1v1v1v1v1v1v1v1', :at)"
                     ),
-                    {"u": uid, "m": f"2026-0{h}", "h": h, "at": at},
+                    {"u": uid, "at": at},
                 )
-            conn.execute(
-                text(
-                    "INSERT INTO batch_insights (user_id, kind, subject, month, value, "
-                    "data_version, computed_at) VALUES "
-                    "(1, 'overspending', 'dining', '2026-01', 0.5, 'v1v1v1v1v1v1v1v1', :at)"
-                ),
-                {"at": at},
-            )
         migrate.upgrade(engine)
-        query = "SELECT user_id, horizon, point, lo_95, hi_95 FROM batch_forecasts ORDER BY horizon"
+        query = (
+            "SELECT user_id, series, month, horizon, point, lo_95, hi_95 FROM batch_forecasts "
+            "ORDER BY horizon"
+        )
+        expected = [
+            (1, "savings", "2026-01", 1, 10.5, -2.25, 30.0),
+            (1, "savings", "2026-02", 2, 11.0, -1.5, 31.75),
+        ]
         with engine.connect() as conn:
-            rows = [tuple(map(float, r)) for r in conn.execute(text(query))]
-            assert rows == [(1, 1, 10.5, -2.25, 30.0), (1, 2, 10.5, -2.25, 30.0)]
-            assert conn.execute(text("SELECT value FROM batch_insights")).scalars().all() == [0.5]
+            rows = [
+                (int(u), s, m, int(h), float(p), float(lo), float(hi))
+                for u, s, m, h, p, lo, hi in conn.execute(text(query))
+            ]
+            assert rows == expected
+            insights = conn.execute(text("SELECT user_id, value FROM batch_insights")).all()
+            assert [tuple(r) for r in insights] == [(1, 0.5)]
         migrate.downgrade(engine, "0008_data_revision")
         with engine.connect() as conn:
+            rows = [
+                (int(u), s, m, int(h), float(p), float(lo), float(hi))
+                for u, s, m, h, p, lo, hi in conn.execute(text(query))
+            ]
+            assert rows == expected
             stamps = conn.execute(
                 text("SELECT DISTINCT data_version, model_version FROM batch_forecasts")
             ).all()
             assert [tuple(s) for s in stamps] == [("v1v1v1v1v1v1v1v1", "model")]
-            assert conn.execute(text("SELECT count(*) FROM batch_forecasts")).scalar() == 2
             assert conn.execute(text("SELECT data_version FROM batch_insights")).scalar() == (
                 "v1v1v1v1v1v1v1v1"
             )

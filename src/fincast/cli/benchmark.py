@@ -354,6 +354,11 @@ def batch(
     partition_size: int = typer.Option(500, "--partition-size", min=1, help="Users per task."),
     workers: int | None = typer.Option(None, "--workers", min=1, help="Local Dask workers."),
     ets_sample: int = typer.Option(200, "--ets-sample", min=1, help="Households for AutoETS."),
+    loaded: bool = typer.Option(
+        False,
+        "--loaded",
+        help="Score again the N households an earlier run loaded into --database-url.",
+    ),
 ) -> None:
     """Generate, bulk-load and batch-score N households x 36 months; AutoETS beside."""
     from fincast.benchmarks.batch import run
@@ -365,5 +370,6 @@ def batch(
         workers=workers,
         ets_sample=ets_sample,
         progress=lambda msg: console.print(f"[bold]{msg}[/bold]", highlight=False),
+        loaded=loaded,
     )
     print_json(result)

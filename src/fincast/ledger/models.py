@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Column,
     Date,
     DateTime,
     Enum,
@@ -21,8 +22,10 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    MetaData,
     Numeric,
     String,
+    Table,
     Text,
     UniqueConstraint,
     false,
@@ -451,34 +454,33 @@ class BatchHousehold(Base):
     computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class BatchForecast(Base):
-    """One series' forecast for one month, ``horizon`` months after the user's last month.
+#: Views: tables of no model (not in ``Base.metadata``, so neither created, backed up nor
+#: exported as tables), defined by their migration in each dialect's SQL.
+VIEWS = MetaData()
 
-    A row of the user's stored household forecast (:class:`BatchHousehold`): it has that
-    row's data version and model (the foreign key deletes it with that row) and repeats
-    neither (migration 0009). The 95 % range is calibrated.
-    """
-
-    __tablename__ = "batch_forecasts"
-
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("batch_households.user_id", ondelete="CASCADE"),
-        primary_key=True,
-        autoincrement=False,
-    )
-    series: Mapped[str] = mapped_column(String(64), primary_key=True)
-    month: Mapped[str] = mapped_column(String(7), primary_key=True)
-    horizon: Mapped[int] = mapped_column(Integer, primary_key=True)
-    point: Mapped[Decimal] = mapped_column(MONEY)
-    lo_95: Mapped[Decimal] = mapped_column(MONEY)
-    hi_95: Mapped[Decimal] = mapped_column(MONEY)
+#: One series' forecast for one month, ``horizon`` months after the user's last month: a
+#: **view** of the stored household forecasts (:class:`BatchHousehold` ``payload``, whose
+#: stamps its rows have; migration 0009), so that SQL reads them as rows while the batch
+#: writes each answer once. ``point`` is what is shown as the forecast; the 95 % range is
+#: calibrated.
+batch_forecasts = Table(
+    "batch_forecasts",
+    VIEWS,
+    Column("user_id", Integer),
+    Column("series", String(64)),
+    Column("month", String(7)),
+    Column("horizon", Integer),
+    Column("point", MONEY),
+    Column("lo_95", MONEY),
+    Column("hi_95", MONEY),
+)
 
 
 class BatchInsight(Base):
     """One insight computed by the batch from a user's forecast (e.g. overspending odds).
 
-    Like :class:`BatchForecast`, a row of the user's stored household forecast, whose data
-    version it has.
+    A row of the user's stored household forecast (:class:`BatchHousehold`): it has that
+    row's data version and model (the foreign key deletes it with that row; migration 0009).
     """
 
     __tablename__ = "batch_insights"

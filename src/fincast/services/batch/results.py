@@ -16,8 +16,8 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, delete, insert, select
 from sqlalchemy.orm import Session
 
-from fincast.db.dialect import BulkInsertIgnore, copy_lines, copy_rows, copy_text
-from fincast.ledger.models import BatchForecast, BatchHousehold, BatchInsight
+from fincast.db.dialect import BulkInsertIgnore, copy_rows, copy_text
+from fincast.ledger.models import BatchHousehold, BatchInsight
 from fincast.services.forecasting.household import POPULATION_MODEL
 from fincast.services.forecasting.modelfiles import read_metadata
 
@@ -25,8 +25,6 @@ from fincast.services.forecasting.modelfiles import read_metadata
 HORIZON = 12
 LEVEL = 95.0
 
-#: A forecast row: its key, then its values (the stamps are its household row's).
-FORECAST_COLUMNS = ("user_id", "series", "month", "horizon", "point", "lo_95", "hi_95")
 #: An insight row: its key, then its value.
 INSIGHT_COLUMNS = ("user_id", "kind", "subject", "month", "value")
 _HOUSEHOLD_COLUMNS = ("user_id", "data_version", "model_version", "payload", "computed_at")
@@ -46,34 +44,28 @@ def write_results(
     conn: Connection,
     user_ids: Sequence[int],
     households: Sequence[Mapping[str, Any]],
-    forecasts: Sequence[tuple[Any, ...]],
     insights: Sequence[tuple[Any, ...]],
 ) -> None:
     """Replace the stored results of ``user_ids`` (upsert by replacement, idempotent).
 
-    ``forecasts`` and ``insights`` are tuples in :data:`FORECAST_COLUMNS` and
-    :data:`INSIGHT_COLUMNS` order, rows of the ``households`` given (their stamps are the
+    ``households`` are the stored answers (their payload is also what the
+    ``batch_forecasts`` view reads as rows); ``insights`` are tuples in
+    :data:`INSIGHT_COLUMNS` order, rows of those households (their stamps are the
     household row's). A row that repeats the key of an earlier one is skipped (the first is
     kept). On PostgreSQL the rows are ``COPY``-ed straight into the tables: the users' old
     rows were deleted in this transaction and the rows are unique, so nothing can conflict.
     """
     ids = list(user_ids)
-    for model in (BatchForecast, BatchInsight, BatchHousehold):  # children first
+    for model in (BatchInsight, BatchHousehold):  # children first
         conn.execute(delete(model).where(model.user_id.in_(ids)))
-    forecasts = _first_of_each(forecasts, 4)
     insights = _first_of_each(insights, 4)
     if conn.dialect.driver == "psycopg2":
         rows = [tuple(h[c] for c in _HOUSEHOLD_COLUMNS) for h in _first_households(households)]
         _copy(conn, cast(Table, BatchHousehold.__table__), _HOUSEHOLD_COLUMNS, rows)
-        table = cast(Table, BatchForecast.__table__)
-        copy_lines(conn, table, FORECAST_COLUMNS, _forecast_lines(forecasts))
         _copy(conn, cast(Table, BatchInsight.__table__), INSIGHT_COLUMNS, insights)
         return
     if households:
         conn.execute(insert(BatchHousehold), list(_first_households(households)))
-    if forecasts:
-        table = cast(Table, BatchForecast.__table__)
-        BulkInsertIgnore(conn, table, FORECAST_COLUMNS).write(forecasts)
     if insights:
         table = cast(Table, BatchInsight.__table__)
         BulkInsertIgnore(conn, table, INSIGHT_COLUMNS).write(insights)
@@ -109,26 +101,6 @@ def _copy(
         return
     columns_text = [_column_text(values) for values in zip(*rows, strict=True)]
     copy_rows(conn, table, columns, zip(*columns_text, strict=True))
-
-
-def _forecast_lines(rows: Sequence[tuple[Any, ...]]) -> list[str]:
-    """Forecast rows (user, series, month, horizon, point, low, high) as ``COPY`` lines.
-
-    One f-string per row (the ~200 rows of each user are most of a partition's writing):
-    ids and horizons as integers, the amounts as Python writes floats (shortest exact
-    text; the column rounds them to cents), series and month names escaped once each.
-    """
-    text: dict[str, str] = {}
-
-    def esc(value: str) -> str:
-        if value not in text:
-            text[value] = copy_text(value)
-        return text[value]
-
-    return [
-        f"{int(u)}\t{esc(s)}\t{esc(m)}\t{int(h)}\t{float(p)}\t{float(lo)}\t{float(hi)}\n"
-        for u, s, m, h, p, lo, hi in rows
-    ]
 
 
 def _column_text(values: Sequence[Any]) -> list[str]:

@@ -198,7 +198,6 @@ def score_partition(
     computed_at = utcnow()
     failures: list[dict[str, Any]] = []
     households: list[dict[str, Any]] = []
-    forecasts: list[tuple[Any, ...]] = []
     insights: list[tuple[Any, ...]] = []
     series = 0
     with Session(engine) as session:
@@ -227,27 +226,13 @@ def score_partition(
                 "computed_at": computed_at,
             }
         )
-        for entry in served["series"]:
-            name = entry["name"]
-            forecasts.extend(
-                (
-                    user,
-                    name,
-                    month["month"],
-                    h,
-                    month["forecast"],
-                    month["lower"],
-                    month["upper"],
-                )
-                for h, month in enumerate(entry["months"], start=1)
-            )
         series += len(served["series"])
         insights.extend(_insights(user, served, found[user].trailing))
     position = {u: k for k, u in enumerate(user_ids)}
     failures.sort(key=lambda f: position[f["user_id"]])
     seconds = time.perf_counter() - started
     with engine.begin() as conn:
-        write_results(conn, user_ids, households, forecasts, insights)
+        write_results(conn, user_ids, households, insights)
         runs.mark_partition(
             conn,
             run_id,
