@@ -324,6 +324,7 @@ class CsvReader:
         parsed_amounts: dict[str, Decimal | None] = {}
         squashed: dict[str | None, str | None] = {}
         amount_name = mapping.amount or "amount"
+        one_desc = desc_cols[0] if len(desc_cols) == 1 else None
         for n, (line, row) in enumerate(rows):
             if n <= header_at or not "".join(row).strip():
                 continue
@@ -407,7 +408,12 @@ class CsvReader:
                     account = row[c_account].strip() or None
                 if c_fee is not None and c_fee < len(row):
                     fee = amounts.parse(row[c_fee], line, mapping.fee or "fee")
-            desc = " ".join(row[c].strip() for c in desc_cols if c < len(row) and row[c].strip())
+            if one_desc is not None:  # the usual single description column
+                desc = row[one_desc].strip() if one_desc < len(row) else ""
+            else:
+                desc = " ".join(
+                    row[c].strip() for c in desc_cols if c < len(row) and row[c].strip()
+                )
             if unescape:
                 payee = _unhtml(payee) if payee else payee
                 desc = _unhtml(desc)
@@ -424,16 +430,17 @@ class CsvReader:
             else:
                 desc_text = squashed[desc] = squash(desc)
             currency = cur if len(cur) == 3 and cur.isalpha() else default_currency
+            # (date, amount, payee, description, external_id, currency, line, kind, account)
             yield ParsedTransaction(
-                date=dates[raw_date],
-                amount=amount,
-                payee=payee_text,
-                description=desc_text,
-                external_id=ext or None,
-                currency=currency,
-                line=line,
-                kind=kind,
-                account=account,
+                dates[raw_date],
+                amount,
+                payee_text,
+                desc_text,
+                ext or None,
+                currency,
+                line,
+                kind,
+                account,
             )
             if fee:
                 yield ParsedTransaction(

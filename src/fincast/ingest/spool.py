@@ -117,6 +117,39 @@ class RowSpool(Generic[_Row]):
             yield from chunk
 
 
+class ChunkSpool(Generic[_Row]):
+    """Chunks of rows built ahead of a write, one pickle each, replayed chunk by chunk.
+
+    Like :class:`RowSpool`, for a producer that makes its rows a chunk at a time and a
+    consumer that takes them so (a driver's batch): no per-row step on either side.
+    """
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self._file = file
+        self._chunks = 0
+        self.count = 0
+
+    def add(self, chunk: list[_Row]) -> None:
+        """Keep the rows of ``chunk`` for the replay (an empty chunk is not kept)."""
+        if chunk:
+            pickle.dump(chunk, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self._chunks += 1
+            self.count += len(chunk)
+
+    def replay(self) -> Iterator[list[_Row]]:
+        """Every chunk added, in order (once the adding is done)."""
+        self._file.seek(0)
+        for _ in range(self._chunks):
+            yield pickle.load(self._file)  # noqa: S301 - our own rows, see RowSpool
+
+
+@contextmanager
+def spool_chunks() -> Iterator[ChunkSpool[Any]]:
+    """An empty :class:`ChunkSpool`, in memory up to 8 MiB and on disk beyond; gone afterwards."""
+    with tempfile.SpooledTemporaryFile(max_size=_IN_MEMORY) as file:
+        yield ChunkSpool(file)
+
+
 @contextmanager
 def spool_rows() -> Iterator[RowSpool[Any]]:
     """An empty :class:`RowSpool`, in memory up to 8 MiB and on disk beyond; gone afterwards."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table
@@ -52,3 +52,39 @@ def write_transactions(
         # PostgreSQL's COPY path writes through a DBAPI cursor the engine's events do not
         # see: name the users so their data-revision tokens change at commit.
         revisions.touch(conn, *users)
+
+
+def transaction_encoder(
+    conn: Connection, columns: Sequence[str], fixed: Iterable[str] = ()
+) -> Callable[[Sequence[Any]], Any]:
+    """How :func:`write_encoded_transactions` takes each row: as the driver will, made ahead.
+
+    An import encodes its rows before its write transaction (``conn`` is any connection of
+    the same engine), so the transaction only hands them to the driver. ``fixed`` names the
+    columns given to the write once for every row (not in ``columns``).
+    """
+    return BulkInsertIgnore(conn, _TABLE, columns, fixed=dict.fromkeys(fixed, 0)).encode
+
+
+def write_encoded_transactions(
+    conn: Connection,
+    batches: Iterable[list[Any]],
+    *,
+    columns: Sequence[str],
+    fixed: Mapping[str, int],
+    user_ids: Iterable[int],
+    cache_mib: int = 128,
+) -> int:
+    """Insert batches of rows from :func:`transaction_encoder`, skipping stored fingerprints.
+
+    ``fixed`` holds the integer columns with one value for every row (the import batch);
+    ``user_ids`` are the owners of the rows (their data-revision tokens change at commit).
+    Returns how many rows were offered (inserted plus skipped).
+    """
+    writer = BulkInsertIgnore(conn, _TABLE, columns, fixed=fixed)
+    try:
+        with bulk_write_session(conn, cache_mib=cache_mib):
+            chunk = COPY_CHUNK if writer.mode == "copy" else CHUNK
+            return writer.write_encoded(batches, chunk=chunk)
+    finally:
+        revisions.touch(conn, *user_ids)

@@ -148,10 +148,11 @@ def _unique_texts(frame: pd.DataFrame) -> tuple[npt.NDArray[np.intp], list[tuple
     d_codes, d_uniques = pd.factorize(desc)
     pair = p_codes.astype(np.int64) * (len(d_uniques) + 1) + (d_codes + 1)
     _, first, raw_codes = np.unique(pair, return_index=True, return_inverse=True)
+    payees, descs = list(p_uniques), list(d_uniques)  # (an Index is slow to read by item)
     texts = [
         _row_text(
-            None if p_codes[i] < 0 else p_uniques[p_codes[i]],
-            None if d_codes[i] < 0 else d_uniques[d_codes[i]],
+            None if p_codes[i] < 0 else payees[p_codes[i]],
+            None if d_codes[i] < 0 else descs[d_codes[i]],
         )
         for i in first
     ]
@@ -192,10 +193,17 @@ def _text_matrix(counts: sparse.csr_matrix, idf: npt.NDArray[np.float64]) -> spa
     return sparse.hstack(blocks, format="csr")
 
 
-def _row_matrix(frame: pd.DataFrame, row_weight: float) -> sparse.csr_matrix:
-    n = len(frame)
+def _row_columns(frame: pd.DataFrame) -> npt.NDArray[np.int64]:
+    """The four row-feature columns (sign, amount bin, day bin, account slot) of each row.
+
+    Everything a row contributes besides its payee and description: two rows with the same
+    texts and the same four columns have the same features.
+    """
     amount = pd.to_numeric(_column(frame, AMOUNT, 0.0), errors="coerce").fillna(0.0).to_numpy()
-    dates = pd.to_datetime(_column(frame, DATE, None), errors="coerce")
+    dates = _column(frame, DATE, None)
+    if not pd.api.types.is_datetime64_any_dtype(dates):
+        # (Already dates: converting again only walks every value to decide on a cache.)
+        dates = pd.to_datetime(dates, errors="coerce")
     day = dates.dt.day.to_numpy(dtype=float, na_value=np.nan)
     account = _column(frame, ACCOUNT, "").fillna("").astype(str)
     sign_col = np.where(amount > 0, 0, 1)
@@ -203,12 +211,48 @@ def _row_matrix(frame: pd.DataFrame, row_weight: float) -> sparse.csr_matrix:
     amount_col = 2 + np.searchsorted(_AMOUNT_EDGES, mag, side="right")
     day_bin = np.where(np.isnan(day), 4, np.minimum((np.nan_to_num(day, nan=1.0) - 1) // 7, 3))
     day_col = 2 + _N_AMOUNT + day_bin.astype(int)
-    slots = np.array([zlib.crc32(a.lower().encode()) % _ACCOUNT_SLOTS for a in account])
+    # A file names a few accounts: each name is hashed once.
+    names, uniques = pd.factorize(account)
+    slot_of = np.array(
+        [zlib.crc32(a.lower().encode()) % _ACCOUNT_SLOTS for a in uniques], dtype=np.int64
+    )
+    slots = slot_of[names] if len(uniques) else np.zeros(len(account), dtype=np.int64)
     account_col = 2 + _N_AMOUNT + _N_DAY + slots
+    return np.column_stack([sign_col, amount_col, day_col, account_col]).astype(np.int64)
+
+
+def _row_matrix(frame: pd.DataFrame, row_weight: float) -> sparse.csr_matrix:
+    n = len(frame)
     rows = np.repeat(np.arange(n), 4)
-    cols = np.column_stack([sign_col, amount_col, day_col, account_col]).ravel()
+    cols = _row_columns(frame).ravel()
     data = np.full(rows.size, row_weight)
     return sparse.csr_matrix((data, (rows, cols)), shape=(n, _N_ROW))
+
+
+def _distinct_rows(
+    frame: pd.DataFrame, keys: Sequence[str] | None
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """(each row's index among the distinct feature rows of ``frame``, their first rows).
+
+    Rows are alike when their row texts (:func:`_row_text`: all any layer reads of the payee
+    and description), row-feature columns and memory key (if given) are: every model then
+    sees the same features, so each distinct row is asked once.
+    """
+    n = len(frame)
+    if n == 0:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    key = _unique_texts(frame)[0].astype(np.int64)
+    if keys is not None:
+        key_codes = pd.factorize(pd.Series(list(keys), dtype=object))[0].astype(np.int64)
+        key = key * (int(key_codes.max()) + 2) + key_codes + 1
+        key = pd.factorize(key)[0].astype(np.int64)  # below n again
+    # Each row-feature column is below _N_ROW: four of them make one number.
+    for column in _row_columns(frame).T:
+        key = key * _N_ROW + column
+    groups, uniques = pd.factorize(key)
+    first = np.empty(len(uniques), dtype=np.intp)
+    first[groups[::-1]] = np.arange(n - 1, -1, -1)  # the first row of each group
+    return np.asarray(groups, dtype=np.intp), first
 
 
 class TextCategorizer(ClassifierMixin, BaseEstimator):
@@ -715,7 +759,23 @@ class CategorySuggester:
         return out
 
     def suggest(self, X: pd.DataFrame, keys: Sequence[str] | None = None) -> Suggestions:
-        """Label and confidence of every transaction in ``X``; None below the threshold."""
+        """Label and confidence of every transaction in ``X``; None below the threshold.
+
+        Bank files repeat a payee with amounts, days and account alike: each distinct
+        feature row (:func:`_distinct_rows`) is asked once and its answer given to all its
+        rows, which is what asking every row gives, as no layer looks beyond its row.
+        """
+        groups, first = _distinct_rows(X, keys)
+        if first.size == len(X):
+            return self._suggest(X, keys)
+        out = self._suggest(X.iloc[first], None if keys is None else [keys[int(i)] for i in first])
+        return Suggestions(
+            [out.labels[g] for g in groups],
+            out.confidence[groups],
+            [out.layer[g] for g in groups],
+        )
+
+    def _suggest(self, X: pd.DataFrame, keys: Sequence[str] | None) -> Suggestions:
         keys = payee_keys(X) if keys is None else list(keys)
         mem_labels, mem_conf = self.memory.lookup(keys)
         labels = np.array(mem_labels, dtype=object)

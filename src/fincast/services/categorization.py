@@ -46,6 +46,7 @@ from fincast.db.engine import session_scope
 from fincast.errors import InputError, ModelFileError, NotFoundError
 from fincast.ingest.fingerprint import normalize_payee
 from fincast.ingest.payee import extract_payee
+from fincast.ingest.rows import TRANSACTION_COLUMNS
 from fincast.ingest.transfers import TRANSFER_SLUGS
 from fincast.ledger import categorization as ledger_categorization
 from fincast.ledger import service as ledger
@@ -375,6 +376,52 @@ def suggest_rows(
         for row, label, conf in zip(rows, result.labels, result.confidence, strict=True)
         if label is not None
     }
+
+
+def suggest_new_rows(
+    suggester: CategorySuggester, rows: Sequence[Sequence[Any]], accounts: dict[int, str]
+) -> list[tuple[int, float] | None]:
+    """The model's suggestion for each ledger row not yet written, in the rows' order.
+
+    ``rows`` hold the values of :data:`~fincast.ingest.rows.TRANSACTION_COLUMNS` (what an
+    import built, before its write transaction); the answers are those of
+    :func:`suggest_rows` for the same rows (None below the confidence threshold). A file
+    repeats its dates, amounts and accounts: each distinct one is converted once.
+    """
+    if not rows:
+        return []
+    columns = dict(zip(TRANSACTION_COLUMNS, zip(*rows, strict=True), strict=True))
+    dates, amounts = columns["posted_date"], columns["amount"]
+    account_ids = columns["account_id"]
+    d_codes, d_uniques = pd.factorize(pd.Series(dates, dtype=object))
+    iso = pd.Series([d.isoformat() for d in d_uniques], dtype=object)
+    a_codes, a_uniques = pd.factorize(pd.Series(amounts, dtype=object))
+    n_codes, n_uniques = pd.factorize(pd.Series(account_ids, dtype=object))
+    frame = pd.DataFrame(
+        {
+            "payee": columns["payee_raw"],
+            "description": columns["description_raw"],
+            "amount": np.asarray([float(a) for a in a_uniques], dtype=float)[a_codes],
+            "date": pd.to_datetime(iso, errors="coerce").to_numpy()[d_codes],
+            "account": np.asarray([accounts.get(int(a), "") for a in n_uniques], dtype=object)[
+                n_codes
+            ],
+        }
+    )
+    result = suggester.suggest(frame)
+    # Rows share a few hundred answers: each is made once (and its tuple shared).
+    answers: dict[tuple[str, float], tuple[int, float]] = {}
+    out: list[tuple[int, float] | None] = []
+    add = out.append
+    for label, conf in zip(result.labels, result.confidence.tolist(), strict=True):
+        if label is None:
+            add(None)
+            continue
+        answer = answers.get((label, conf))
+        if answer is None:
+            answer = answers[(label, conf)] = (int(label), round(conf, 3))
+        add(answer)
+    return out
 
 
 def suggestion_replaces(

@@ -21,15 +21,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
-from sqlalchemy import Connection, Engine, delete, func, select, update
+from sqlalchemy import Connection, Engine, Table, delete, func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from fincast.config import get_settings
+from fincast.db.dialect import refresh_statistics
 from fincast.db.engine import session_scope
 from fincast.errors import ConflictError, EmptyImportError, FincastError, InputError
 from fincast.ingest.builder import RowBuilder
@@ -43,7 +46,7 @@ from fincast.ingest.rows import (
     ParseReport,
     TransactionRow,
 )
-from fincast.ingest.spool import Spooled, spool, spool_rows
+from fincast.ingest.spool import Spooled, spool, spool_chunks
 from fincast.ingest.transfers import TRANSFER_SLUGS
 from fincast.ledger import batches, categorization
 from fincast.ledger import service as ledger
@@ -53,13 +56,16 @@ from fincast.ledger.models import (
     Category,
     CategorySource,
     Transaction,
+    User,
     utcnow,
 )
-from fincast.ledger.writer import write_transactions
+from fincast.ledger.writer import transaction_encoder, write_encoded_transactions
 from fincast.panel.build import GAP_MONTHS
 from fincast.services import categorization as learned
 from fincast.services._owned import get_owned
 from fincast.services.forecasting import invalidate
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -550,40 +556,81 @@ class _Job:
     def run(self) -> ImportResult:
         try:
             try:
-                return self._run(frozenset())
+                return self._run_once(frozenset())
             except _Reroute as again:
                 self.report = ParseReport()
-                return self._run(frozenset({again.key}))
+                return self._run_once(frozenset({again.key}))
         except BaseException:
             # All or nothing: accounts this import created for the file's other accounts
             # go too (only while they are still empty).
             _drop_empty_accounts(self.engine, [i for r in self.routers for i in r.new_account_ids])
             raise
 
-    def _run(self, not_chosen: frozenset[str]) -> ImportResult:
+    def _run_once(self, not_chosen: frozenset[str]) -> ImportResult:
+        try:
+            # An import that may create accounts writes before its transaction: its own
+            # write would read as a change.
+            return self._run(not_chosen, trusted=not self.create)
+        except _Changed:
+            # The ledger changed between what was read before the write and the write: the
+            # file again, relying on nothing read before (rare: a write racing the import).
+            self.report = ParseReport()
+            return self._run(not_chosen, trusted=False)
+
+    def _run(self, not_chosen: frozenset[str], *, trusted: bool) -> ImportResult:
+        """Read, check, categorise and encode the file, then write it in one transaction.
+
+        ``trusted``: what was read before the write transaction is relied on while the
+        user's data revision shows no change since (else :class:`_Changed` is raised in the
+        transaction, which then writes nothing): rows the ledger held already are not sent
+        again, and, when no transfer pair could change a row, each row is encoded with the
+        category it ends with. Untrusted, every row goes to the insert-or-ignore, and
+        pairing and the suggestions' rule run after the insert.
+        """
         router = self._router(dry_run=False, not_chosen=not_chosen)
         file = self.file
         # Learned categories (services/categorization.py): the user's model is prepared and
         # run outside the write transaction, a chunk of parsed rows at a time (so memory
-        # stays flat); its answers travel with the rows into the spool.
+        # stays flat); its answers travel with the rows into the spool, the rows already
+        # in the driver's form (ledger.writer.transaction_encoder).
         with self.engine.connect() as conn:
+            # Read first: a write committed after this changes it (ledger/revisions.py).
+            revision = _revision(conn, file.user_id)
             suggester = learned.user_suggester(conn, file.user_id)
             names = learned.account_names(conn, file.user_id)
+            encode = transaction_encoder(conn, _ENCODED_COLUMNS, (_BATCH,))
         ids = self.categorizer.category_ids
         known = frozenset(ids.values())
         transfer_ids = frozenset(cid for slug, cid in ids.items() if slug in TRANSFER_SLUGS)
-        with spool_rows() as rows:
+        offered = kept = 0
+        settled: bool | None = None
+        empty: dict[int, bool] = {}
+        with spool_chunks() as encoded:
             for chunk in _chunks(self._rows(router), SUGGEST_CHUNK):
-                # Rows the ledger has already (a re-import) will be skipped by the insert:
-                # the model is not asked about them (one deleted before the write goes in
-                # again without a suggestion, as a row the model had no answer for).
+                offered += len(chunk)
                 with self.engine.connect() as conn:
-                    stored = _stored_fingerprints(conn, chunk)
-                new = [row for row in chunk if (row[1], row[12]) not in stored]
-                suggested = learned.suggest_rows(suggester, _for_model(new), names)
-                for row in chunk:
-                    rows.add(_suggested(row, suggested.get(row[12]), known, transfer_ids))
-            if rows.count == 0:
+                    if settled is None:
+                        # From the accounts the first chunk went into (all of them for a
+                        # file of one chunk); one more later is seen in the transaction.
+                        settled = trusted and not _pairing_possible(
+                            conn, file.user_id, [t.id for t in router.targets.values() if t.rows]
+                        )
+                    stored = _stored_fingerprints(conn, chunk, empty)
+                # Rows the ledger has already (a re-import) are skipped by the insert: the
+                # model is not asked about them (one deleted before the write goes in again
+                # without a suggestion, as a row the model had no answer for), and while
+                # trusted they are not sent at all.
+                new = [row for row in chunk if (row[1], row[12]) not in stored] if stored else chunk
+                suggested = learned.suggest_new_rows(suggester, new, names)
+                if not trusted and stored:
+                    answers = iter(suggested)
+                    new = chunk
+                    suggested = [
+                        None if (row[1], row[12]) in stored else next(answers) for row in chunk
+                    ]
+                encoded.add(_encoded(new, suggested, encode, known, transfer_ids, settled))
+                kept += len(chunk) - len(new)
+            if offered == 0:
                 raise EmptyImportError(
                     f"{file.filename}: no transactions in this {file.format.upper()} file"
                 )
@@ -593,17 +640,24 @@ class _Job:
             warnings = _gap_warnings(file.filename, targets, history)
             with self.engine.begin() as conn:
                 batch_id = batches.start_batch(conn, file)
-                # With no transfer pair possible, each suggestion's rule is settled now and
-                # rows are stored as they end; else pairing runs first and the rule after.
+                # Asked after the batch row took SQLite's write lock.
                 pairing = _pairing_possible(conn, file.user_id, [t.id for t in targets])
-                n_rows = write_transactions(
+                changed = _revision(conn, file.user_id) != revision
+                if trusted and (kept or settled) and (changed or (settled and pairing)):
+                    raise _Changed
+                n_rows = write_encoded_transactions(
                     conn,
-                    _stored(rows.replay(), batch_id, settled=not pairing),
-                    columns=IMPORT_COLUMNS,
+                    encoded.replay(),
+                    columns=_ENCODED_COLUMNS,
+                    fixed={_BATCH: batch_id},
+                    user_ids=[file.user_id],
                 )
+                if trusted:
+                    n_rows += kept  # stored already, and still (the revision is unchanged)
                 imported = batches.count_batch_transactions(conn, batch_id)
-                if imported and pairing:
-                    categorization.mark_transfers(conn, file.user_id, batch_id)
+                if imported and not settled:
+                    if pairing:
+                        categorization.mark_transfers(conn, file.user_id, batch_id)
                     learned.apply_stored_suggestions(conn, file.user_id, batch_id)
                 for t in targets:
                     if t.bank_ref and not t.created:
@@ -639,6 +693,13 @@ class _Job:
                     n_skipped=result.skipped,
                     notes=result.errors + result.warnings,
                 )
+        if imported >= ANALYZE_ROWS:
+            # After the commit, in a transaction of its own: the import stands either way.
+            try:
+                with self.engine.begin() as conn:
+                    refresh_statistics(conn, cast(Table, Transaction.__table__))
+            except SQLAlchemyError as exc:
+                log.warning("import: statistics not renewed after %d rows: %s", imported, exc)
         return result
 
     def _base(self) -> dict[str, Any]:
@@ -706,19 +767,33 @@ def _shown(
     }
 
 
-_BATCH_COLUMN = TRANSACTION_COLUMNS.index("import_batch_id")
+_BATCH = "import_batch_id"
+_BATCH_COLUMN = TRANSACTION_COLUMNS.index(_BATCH)
 _CATEGORY = TRANSACTION_COLUMNS.index("category_id")
+#: Rows an import adds from which the database's planner statistics are renewed after it.
+ANALYZE_ROWS = 10_000
 #: Parsed rows the model reads at a time (memory per import stays at this many rows).
 SUGGEST_CHUNK = 20_000
 #: Fingerprints looked up per query (below every driver's limit of bound parameters).
 _LOOKUP = 5_000
-#: The columns an import writes: the row's, then the model's suggestion and confidence.
-IMPORT_COLUMNS = (*TRANSACTION_COLUMNS, "suggested_category_id", "category_confidence")
+#: The columns an import encodes per row: the row's but its batch (one value for every row,
+#: given to the write), then the model's suggestion and confidence.
+_ENCODED_COLUMNS = (
+    *TRANSACTION_COLUMNS[:_BATCH_COLUMN],
+    *TRANSACTION_COLUMNS[_BATCH_COLUMN + 1 :],
+    "suggested_category_id",
+    "category_confidence",
+)
 _MODEL = CategorySource.MODEL.value
 
-#: A spooled row: the ledger row, the suggestion (category id, confidence, or None, None),
-#: and whether the suggestion replaces the row's category (unless a transfer pair does).
-_SpooledRow = tuple[TransactionRow, int | None, float | None, bool]
+
+class _Changed(Exception):
+    """The ledger changed between the reads before an import's write and the write."""
+
+
+def _revision(conn: Connection, user_id: int) -> int | None:
+    """The user's data-revision token (renewed by every committed write to their ledger)."""
+    return conn.execute(select(User.data_revision).where(User.id == user_id)).scalar()
 
 
 def _chunks(rows: Iterable[TransactionRow], size: int) -> Iterator[list[TransactionRow]]:
@@ -732,22 +807,24 @@ def _chunks(rows: Iterable[TransactionRow], size: int) -> Iterator[list[Transact
         yield chunk
 
 
-def _for_model(rows: Iterable[TransactionRow]) -> list[tuple[Any, ...]]:
-    """The parsed rows as :func:`learned.suggest_rows` reads them, keyed by fingerprint.
+def _stored_fingerprints(
+    conn: Connection, rows: Iterable[TransactionRow], empty: dict[int, bool]
+) -> set[tuple[int, str]]:
+    """The (account id, fingerprint) pairs of ``rows`` the ledger holds already.
 
-    (fingerprint, account_id, posted_date as ISO text, amount as float, payee_raw,
-    description_raw), by the positions of :data:`TRANSACTION_COLUMNS`.
+    ``empty`` remembers, per account, whether it held no transaction when first asked (an
+    import's rows are written only later): such an account's rows are not looked up.
     """
-    return [(row[12], row[1], row[2].isoformat(), float(row[3]), row[5], row[7]) for row in rows]
-
-
-def _stored_fingerprints(conn: Connection, rows: Iterable[TransactionRow]) -> set[tuple[int, str]]:
-    """The (account id, fingerprint) pairs of ``rows`` the ledger holds already."""
     wanted: dict[int, list[str]] = {}
     for row in rows:
         wanted.setdefault(row[1], []).append(row[12])
     found: set[tuple[int, str]] = set()
     for account_id, fingerprints in wanted.items():
+        if account_id not in empty:
+            any_row = select(Transaction.id).where(Transaction.account_id == account_id).limit(1)
+            empty[account_id] = conn.execute(any_row).first() is None
+        if empty[account_id]:
+            continue
         for start in range(0, len(fingerprints), _LOOKUP):
             part = fingerprints[start : start + _LOOKUP]
             found.update(
@@ -761,42 +838,36 @@ def _stored_fingerprints(conn: Connection, rows: Iterable[TransactionRow]) -> se
     return found
 
 
-def _suggested(
-    row: TransactionRow,
-    found: tuple[int, float] | None,
+def _encoded(
+    rows: Sequence[TransactionRow],
+    suggested: Sequence[tuple[int, float] | None],
+    encode: Callable[[Sequence[Any]], Any],
     known: frozenset[int],
     transfer_ids: frozenset[int],
-) -> _SpooledRow:
-    """``row`` with the model's answer for it; a category deleted since it learned is none.
+    settled: bool = False,
+) -> list[Any]:
+    """The values of :data:`_ENCODED_COLUMNS` of each row, with the model's answer for it.
 
+    A suggested category deleted since the model learned is none. ``settled``: no transfer
+    pair can change a row, so a suggestion that replaces the category
+    (:func:`learned.suggestion_replaces`) is the category already (else
+    :func:`learned.apply_stored_suggestions` decides after pairing, by the same rule).
     (``row[9]``, ``row[10]``: category id and source, by :data:`TRANSACTION_COLUMNS`.)
     """
-    if found is None or found[0] not in known:
-        return (row, None, None, False)
-    cid, conf = found
-    return (
-        row,
-        cid,
-        conf,
-        learned.suggestion_replaces(row[9], row[10], cid, transfer_ids),
-    )
-
-
-def _stored(
-    rows: Iterable[_SpooledRow], batch_id: int, *, settled: bool
-) -> Iterator[tuple[Any, ...]]:
-    """The values of :data:`IMPORT_COLUMNS` for each spooled row, in its import batch.
-
-    ``settled``: no transfer pair can change a row, so a suggestion that replaces the
-    category is the category already (else :func:`learned.apply_stored_suggestions` decides
-    after pairing, from the same rule).
-    """
-    i, c = _BATCH_COLUMN, _CATEGORY
-    for row, cid, conf, replaces in rows:
-        if settled and replaces:
-            yield (*row[:c], cid, _MODEL, *row[c + 2 : i], batch_id, *row[i + 1 :], cid, conf)
+    b, c = _BATCH_COLUMN, _CATEGORY
+    replaces = learned.suggestion_replaces
+    out: list[Any] = []
+    add = out.append
+    for row, found in zip(rows, suggested, strict=True):
+        if found is None or found[0] not in known:
+            add(encode((*row[:b], *row[b + 1 :], None, None)))
+            continue
+        cid, conf = found
+        if settled and replaces(row[9], row[10], cid, transfer_ids):
+            add(encode((*row[:c], cid, _MODEL, *row[c + 2 : b], *row[b + 1 :], cid, conf)))
         else:
-            yield (*row[:i], batch_id, *row[i + 1 :], cid, conf)
+            add(encode((*row[:b], *row[b + 1 :], cid, conf)))
+    return out
 
 
 def _pairing_possible(conn: Connection, user_id: int, target_ids: list[int]) -> bool:

@@ -24,20 +24,13 @@ from fincast.ml.categorizer_eval import (
     validation_folds,
 )
 from fincast.synth import generate_households
+from tests.support.frames import model_frame
 
 
 @pytest.fixture(scope="module")
 def households() -> tuple[pd.DataFrame, list[str]]:
     tx = generate_households(4, 18, seed=7).transactions
-    frame = pd.DataFrame(
-        {
-            "payee": tx["payee"].astype(str),
-            "description": tx["description"].astype(str),
-            "amount": tx["amount"].astype(float),
-            "date": pd.to_datetime(tx["date"]),
-            "account": tx["account"].astype(str),
-        }
-    ).reset_index(drop=True)
+    frame = model_frame(tx)
     return frame, [str(c) for c in tx["category"]]
 
 
