@@ -98,18 +98,8 @@ def copy_rows(
     conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[str]]
 ) -> None:
     """``COPY`` rows of ready :func:`copy_text` fields straight into ``table`` (PostgreSQL)."""
-    copy_lines(conn, table, columns, ("\t".join(row) + "\n" for row in rows))
-
-
-def copy_lines(
-    conn: Connection, table: Table, columns: Sequence[str], lines: Iterable[str]
-) -> None:
-    """``COPY`` ready lines straight into ``table`` (PostgreSQL).
-
-    Each line is :func:`copy_text` fields joined by tabs, ending in a newline.
-    """
     buf = io.StringIO()
-    buf.writelines(lines)
+    buf.writelines("\t".join(row) + "\n" for row in rows)
     buf.seek(0)
     preparer = conn.dialect.identifier_preparer
     cols = ", ".join(preparer.quote(c) for c in columns)

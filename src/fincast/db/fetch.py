@@ -4,8 +4,9 @@ On psycopg2 the statement's rows leave the server as ``COPY (...) TO STDOUT`` CS
 parsed by pandas' C reader: for the hundreds of thousands of rows of a batch partition's
 panel aggregate that is about a quarter of the cost of building a Python tuple per row and a
 frame from them (docs/benchmarks.md, "Batch scoring"). Elsewhere it is ``execute().all()``.
-Only for statements whose columns are numbers (a CSV field carries no type): ``columns``
-names them in order, ``dtypes`` what they become.
+On psycopg2 the statement's columns must be numbers (a CSV field carries no type; other
+drivers return their values as ``execute`` does): ``columns`` names them in order,
+``dtypes`` what they become.
 """
 
 from __future__ import annotations
