@@ -42,6 +42,10 @@ from tests.support.crash import (
 
 #: Rows of the file the killed import is working on: enough that its write takes a while.
 BIG = 30_000
+#: Seconds the write lock must be held before the kill: longer than a short write's few
+#: milliseconds (the rate-limit counter, a token's last use), shorter than the big file's
+#: insert (about 0.3 s on SQLite since the rows move from their stage in one statement).
+HELD = 0.05
 SMALL = 40
 
 
@@ -109,7 +113,7 @@ def test_a_killed_cli_import_leaves_nothing_half_done(db: CrashDatabase, tmp_pat
         "crash@example.com",
         env=db.env(tmp_path),
     )
-    kill_when(proc, held_for(db.writing, 0.2), "the import's write transaction was open")
+    kill_when(proc, held_for(db.writing, HELD), "the import's write transaction was open")
     db.wait_for_no_backend()
 
     db.check_integrity()
@@ -213,7 +217,7 @@ def test_a_killed_server_loses_no_acknowledged_import(db: CrashDatabase, tmp_pat
         client = threading.Thread(target=upload_big)
         client.start()
         # held a while: the rate-limit counter and the token's last use are short writes
-        kill_when(proc, held_for(db.writing, 0.2), "the upload's write transaction was open")
+        kill_when(proc, held_for(db.writing, HELD), "the upload's write transaction was open")
         client.join(timeout=60)
         assert failures, f"the killed server still answered the upload: {answers}"
     finally:

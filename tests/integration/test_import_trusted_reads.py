@@ -49,14 +49,13 @@ def runs(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many rows each import hands to the insert."""
     counts: list[int] = []
-    real = imports.write_encoded_transactions
+    real = imports.TransactionStage.write
 
-    def write(conn: Any, batches: Any, **kwargs: Any) -> int:
-        rows = [b for b in batches]
-        counts.append(sum(len(b) for b in rows))
-        return real(conn, rows, **kwargs)
+    def write(self: Any, *args: Any, **kwargs: Any) -> int:
+        counts.append(self.count)
+        return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(imports, "write_encoded_transactions", write)
+    monkeypatch.setattr(imports.TransactionStage, "write", write)
     return counts
 
 

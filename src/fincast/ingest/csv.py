@@ -410,6 +410,8 @@ class CsvReader:
                     fee = amounts.parse(row[c_fee], line, mapping.fee or "fee")
             if one_desc is not None:  # the usual single description column
                 desc = row[one_desc].strip() if one_desc < len(row) else ""
+            elif not desc_cols:  # a payee and no description
+                desc = ""
             else:
                 desc = " ".join(
                     row[c].strip() for c in desc_cols if c < len(row) and row[c].strip()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table
 
-from fincast.db.dialect import BulkInsertIgnore, bulk_write_session
+from fincast.db.dialect import BulkInsertIgnore, StagedInsertIgnore, bulk_write_session
 from fincast.ingest.rows import TRANSACTION_COLUMNS, TransactionRow
+from fincast.ingest.spool import ChunkSpool, spool_chunks
 from fincast.ledger import revisions
 from fincast.ledger.models import Transaction
 
@@ -88,3 +90,93 @@ def write_encoded_transactions(
             return writer.write_encoded(batches, chunk=chunk)
     finally:
         revisions.touch(conn, *user_ids)
+
+
+class TransactionStage:
+    """An import's new rows between its reads and its write transaction, ready for the driver.
+
+    Each batch is encoded with :attr:`encode` (a row at a time) or :attr:`encode_columns`
+    (the batch given as columns) and handed to :meth:`add`; in the write
+    transaction, on a connection the stage is :meth:`attached` to, :meth:`write` inserts
+    every row, skipping stored fingerprints. No connection of the engine is held in between
+    (``conn`` serves only to make the encoder). On SQLite the batches wait in a database
+    file of their own and the write is one ``INSERT ... SELECT`` inside SQLite
+    (:class:`~fincast.db.dialect.StagedInsertIgnore`); elsewhere they wait in a temporary
+    file and go through :func:`write_encoded_transactions` (PostgreSQL: ``COPY`` through a
+    staging table in the transaction; MariaDB: multi-row ``INSERT``). :meth:`close` (or
+    leaving the ``with``) removes what is staged.
+    """
+
+    def __init__(self, conn: Connection, columns: Sequence[str], fixed: Iterable[str] = ()) -> None:
+        self.columns = tuple(columns)
+        self._stack = ExitStack()
+        self._staged: StagedInsertIgnore | None = None
+        self._spool: ChunkSpool[Any] | None = None
+        if conn.dialect.name == "sqlite":
+            self._staged = StagedInsertIgnore(conn, _TABLE, self.columns, fixed)
+            self._stack.callback(self._staged.close)
+            self.encode = self._staged.encode
+            self.encode_columns = self._staged.encode_columns
+        else:
+            self._spool = self._stack.enter_context(spool_chunks())
+            writer = BulkInsertIgnore(conn, _TABLE, self.columns, fixed=dict.fromkeys(fixed, 0))
+            self.encode = writer.encode
+            self.encode_columns = writer.encode_columns
+
+    def __enter__(self) -> TransactionStage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def count(self) -> int:
+        """Rows staged so far."""
+        if self._staged is not None:
+            return self._staged.count
+        assert self._spool is not None
+        return self._spool.count
+
+    def add(self, batch: list[Any]) -> None:
+        """Keep ``batch`` (rows from :attr:`encode`) for the write."""
+        if self._staged is not None:
+            self._staged.add(batch)
+        else:
+            assert self._spool is not None
+            self._spool.add(batch)
+
+    def attached(self, conn: Connection) -> AbstractContextManager[None]:
+        """The stage readable from ``conn`` while inside (enter it before the transaction)."""
+        return self._staged.attached(conn) if self._staged is not None else nullcontext()
+
+    def write(
+        self,
+        conn: Connection,
+        fixed: Mapping[str, int],
+        user_ids: Iterable[int],
+        cache_mib: int = 128,
+    ) -> int:
+        """Insert every staged row (in ``conn``'s transaction); returns how many were offered.
+
+        ``fixed`` gives the value of each fixed column for every row; ``user_ids`` are the
+        rows' owners (their data-revision tokens change at commit).
+        """
+        if self._staged is None:
+            assert self._spool is not None
+            return write_encoded_transactions(
+                conn,
+                self._spool.replay(),
+                columns=self.columns,
+                fixed=fixed,
+                user_ids=user_ids,
+                cache_mib=cache_mib,
+            )
+        try:
+            with bulk_write_session(conn, cache_mib=cache_mib):
+                return self._staged.insert(conn, fixed)
+        finally:
+            revisions.touch(conn, *user_ids)
+
+    def close(self) -> None:
+        """Remove what is staged."""
+        self._stack.close()

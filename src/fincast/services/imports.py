@@ -46,7 +46,7 @@ from fincast.ingest.rows import (
     ParseReport,
     TransactionRow,
 )
-from fincast.ingest.spool import Spooled, spool, spool_chunks
+from fincast.ingest.spool import Spooled, spool
 from fincast.ingest.transfers import TRANSFER_SLUGS
 from fincast.ledger import batches, categorization
 from fincast.ledger import service as ledger
@@ -59,7 +59,7 @@ from fincast.ledger.models import (
     User,
     utcnow,
 )
-from fincast.ledger.writer import transaction_encoder, write_encoded_transactions
+from fincast.ledger.writer import TransactionStage
 from fincast.panel.build import GAP_MONTHS
 from fincast.services import categorization as learned
 from fincast.services._owned import get_owned
@@ -591,21 +591,22 @@ class _Job:
         file = self.file
         # Learned categories (services/categorization.py): the user's model is prepared and
         # run outside the write transaction, a chunk of parsed rows at a time (so memory
-        # stays flat); its answers travel with the rows into the spool, the rows already
-        # in the driver's form (ledger.writer.transaction_encoder).
-        with self.engine.connect() as conn:
-            # Read first: a write committed after this changes it (ledger/revisions.py).
-            revision = _revision(conn, file.user_id)
-            suggester = learned.user_suggester(conn, file.user_id)
-            names = learned.account_names(conn, file.user_id)
-            encode = transaction_encoder(conn, _ENCODED_COLUMNS, (_BATCH,))
-        ids = self.categorizer.category_ids
-        known = frozenset(ids.values())
-        transfer_ids = frozenset(cid for slug, cid in ids.items() if slug in TRANSFER_SLUGS)
-        offered = kept = 0
-        settled: bool | None = None
-        empty: dict[int, bool] = {}
-        with spool_chunks() as encoded:
+        # stays flat); its answers travel with the rows into the stage, the rows already in
+        # the driver's form (ledger.writer.TransactionStage). No connection is held while
+        # the file is read.
+        with contextlib.ExitStack() as scope:
+            with self.engine.connect() as conn:
+                # Read first: a write committed after this changes it (ledger/revisions.py).
+                revision = _revision(conn, file.user_id)
+                suggester = learned.user_suggester(conn, file.user_id)
+                names = learned.account_names(conn, file.user_id)
+                stage = scope.enter_context(TransactionStage(conn, _ENCODED_COLUMNS, (_BATCH,)))
+            ids = self.categorizer.category_ids
+            known = frozenset(ids.values())
+            transfer_ids = frozenset(cid for slug, cid in ids.items() if slug in TRANSFER_SLUGS)
+            offered = kept = 0
+            settled: bool | None = None
+            empty: dict[int, bool] = {}
             for chunk in _chunks(self._rows(router), SUGGEST_CHUNK):
                 offered += len(chunk)
                 with self.engine.connect() as conn:
@@ -628,7 +629,9 @@ class _Job:
                     suggested = [
                         None if (row[1], row[12]) in stored else next(answers) for row in chunk
                     ]
-                encoded.add(_encoded(new, suggested, encode, known, transfer_ids, settled))
+                stage.add(
+                    _encoded(new, suggested, stage.encode_columns, known, transfer_ids, settled)
+                )
                 kept += len(chunk) - len(new)
             if offered == 0:
                 raise EmptyImportError(
@@ -638,20 +641,16 @@ class _Job:
             with self.engine.connect() as conn:
                 history = _history(conn, [t.id for t in targets])
             warnings = _gap_warnings(file.filename, targets, history)
-            with self.engine.begin() as conn:
+            conn = scope.enter_context(self.engine.connect())
+            scope.enter_context(stage.attached(conn))
+            with conn.begin():
                 batch_id = batches.start_batch(conn, file)
                 # Asked after the batch row took SQLite's write lock.
                 pairing = _pairing_possible(conn, file.user_id, [t.id for t in targets])
                 changed = _revision(conn, file.user_id) != revision
                 if trusted and (kept or settled) and (changed or (settled and pairing)):
                     raise _Changed
-                n_rows = write_encoded_transactions(
-                    conn,
-                    encoded.replay(),
-                    columns=_ENCODED_COLUMNS,
-                    fixed={_BATCH: batch_id},
-                    user_ids=[file.user_id],
-                )
+                n_rows = stage.write(conn, {_BATCH: batch_id}, [file.user_id])
                 if trusted:
                     n_rows += kept  # stored already, and still (the revision is unchanged)
                 imported = batches.count_batch_transactions(conn, batch_id)
@@ -841,7 +840,7 @@ def _stored_fingerprints(
 def _encoded(
     rows: Sequence[TransactionRow],
     suggested: Sequence[tuple[int, float] | None],
-    encode: Callable[[Sequence[Any]], Any],
+    encode_columns: Callable[[Sequence[Sequence[Any]]], list[Any]],
     known: frozenset[int],
     transfer_ids: frozenset[int],
     settled: bool = False,
@@ -853,21 +852,22 @@ def _encoded(
     (:func:`learned.suggestion_replaces`) is the category already (else
     :func:`learned.apply_stored_suggestions` decides after pairing, by the same rule).
     (``row[9]``, ``row[10]``: category id and source, by :data:`TRANSACTION_COLUMNS`.)
+    The rows are handled as columns (one transpose, no tuple per row until the driver's).
     """
-    b, c = _BATCH_COLUMN, _CATEGORY
-    replaces = learned.suggestion_replaces
-    out: list[Any] = []
-    add = out.append
-    for row, found in zip(rows, suggested, strict=True):
-        if found is None or found[0] not in known:
-            add(encode((*row[:b], *row[b + 1 :], None, None)))
-            continue
-        cid, conf = found
-        if settled and replaces(row[9], row[10], cid, transfer_ids):
-            add(encode((*row[:c], cid, _MODEL, *row[c + 2 : b], *row[b + 1 :], cid, conf)))
-        else:
-            add(encode((*row[:b], *row[b + 1 :], cid, conf)))
-    return out
+    if not rows:
+        return []
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    del columns[_BATCH_COLUMN]
+    cids = [None if f is None or f[0] not in known else f[0] for f in suggested]
+    confs = [None if cid is None else f[1] for cid, f in zip(cids, suggested, strict=True)]  # type: ignore[index]
+    if settled:
+        replaces = learned.suggestion_replaces
+        category, source = list(columns[_CATEGORY]), list(columns[_CATEGORY + 1])
+        for i, cid in enumerate(cids):
+            if cid is not None and replaces(category[i], source[i], cid, transfer_ids):
+                category[i], source[i] = cid, _MODEL
+        columns[_CATEGORY], columns[_CATEGORY + 1] = category, source
+    return encode_columns([*columns, cids, confs])
 
 
 def _pairing_possible(conn: Connection, user_id: int, target_ids: list[int]) -> bool:
