@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
+import tempfile
+from array import array
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from itertools import chain
+from typing import IO, Any
 
 from fincast.errors import ParseError
 from fincast.ingest._text import squash
@@ -31,6 +35,8 @@ class RowBuilder:
     """
 
     _CACHE_LIMIT = 200_000
+    #: Dates whose occurrence counts are kept at most, when ``bounded`` (see :meth:`build`).
+    DATES_KEPT = 512
 
     def __init__(
         self,
@@ -42,6 +48,7 @@ class RowBuilder:
         categorizer: Categorizer,
         filename: str,
         created_at: dt.datetime,
+        bounded: bool = False,
     ) -> None:
         self.user_id = user_id
         self.account_id = account_id
@@ -51,7 +58,18 @@ class RowBuilder:
         self.filename = filename
         self.created_at = created_at
         self.count = 0
-        self._occurrences: dict[int, int] = {}
+        # Occurrence counts per date: a fingerprint's occurrence index counts the earlier
+        # rows of the file with its date, amount and payee, so only rows of one date share
+        # counts. Bounded, the counts of at most DATES_KEPT dates stay in memory: past that,
+        # those of the dates farthest from the row's go to a temporary file (a bank file
+        # comes in date order, so they are not needed again) and come back from it if their
+        # date does. A file whose dates keep coming back (unordered) stops the spilling
+        # after DATES_KEPT such returns and keeps every count in memory from then on.
+        self.bounded = bounded
+        self._occurrences: dict[dt.date, dict[int, int]] = {}
+        self._spilled: dict[dt.date, tuple[int, int]] = {}
+        self._spill: IO[bytes] | None = None
+        self._returns = 0
         self._prefix = f"c|{account_id}|"
         # Categories depend on the amount only through its sign, unless a rule has a range.
         self._by_amount = categorizer.uses_amounts
@@ -101,6 +119,41 @@ class RowBuilder:
         self._categories[key] = category
         return category
 
+    def _counts_of(self, day: dt.date) -> dict[int, int]:
+        """The occurrence counts of ``day`` (back from the spill, or new), spilling far ones."""
+        held = self._occurrences
+        if self.bounded and len(held) >= self.DATES_KEPT:
+            by_distance = sorted(held, key=lambda d: abs((d - day).days))
+            for far in by_distance[self.DATES_KEPT // 2 :]:
+                self._spill_counts(far, held.pop(far))
+        place = self._spilled.pop(day, None)
+        counts: dict[int, int] = {}
+        if place is not None:
+            assert self._spill is not None
+            self._spill.seek(place[0])
+            values = array("q")
+            values.frombytes(self._spill.read(place[1]))
+            counts = dict(zip(values[::2], values[1::2], strict=True))
+            self._returns += 1
+            if self._returns >= self.DATES_KEPT:
+                self.bounded = False  # unordered: spilling would cost more than it saves
+        held[day] = counts
+        return counts
+
+    def _spill_counts(self, day: dt.date, counts: dict[int, int]) -> None:
+        if self._spill is None:
+            self._spill = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        blob = array("q", chain.from_iterable(counts.items())).tobytes()
+        self._spill.seek(0, io.SEEK_END)
+        self._spilled[day] = (self._spill.tell(), len(blob))
+        self._spill.write(blob)
+
+    def close(self) -> None:
+        """Release the spill file of occurrence counts (the builder builds no more rows)."""
+        if self._spill is not None:
+            self._spill.close()
+            self._spill = None
+
     def build(self, p: ParsedTransaction) -> TransactionRow:
         """The ledger row for ``p``; raises ParseError for an amount or date out of range."""
         cached = self._amounts.get(p.amount)
@@ -114,9 +167,12 @@ class RowBuilder:
             fingerprint = external_fingerprint(self.account_id, ext)
         else:
             # Same key and text as content_fingerprint(), with the ISO date looked up.
-            key = hash((p.date, amount, payee_norm))
-            occ = self._occurrences.get(key, 0)
-            self._occurrences[key] = occ + 1
+            counts = self._occurrences.get(p.date)
+            if counts is None:
+                counts = self._counts_of(p.date)
+            key = hash((amount, payee_norm))
+            occ = counts.get(key, 0)
+            counts[key] = occ + 1
             iso = self._dates.get(p.date)
             if iso is None:
                 iso = self._dates[p.date] = p.date.isoformat()

@@ -476,6 +476,7 @@ class _Job:
                 categorizer=self.categorizer,
                 filename=self.file.filename,
                 created_at=created_at,
+                bounded=True,
             )
 
         router = _Router(
@@ -505,29 +506,11 @@ class _Job:
         )
         foreign: dict[tuple[int, str], _Foreign] = {}
         chosen = router.chosen
-        for p in parsed:
-            target = router.route(p.account) if p.account is not None else chosen
-            if target is None:
-                continue
-            currency = (p.currency or default).upper()
-            # A row in the chosen account's currency that went elsewhere may just not state
-            # one (parsers fill it in): it takes its own account's currency.
-            if currency != target.currency.upper() and not (
-                currency == default and target is not chosen
-            ):
-                f = foreign.setdefault((target.id, currency), _Foreign())
-                f.rows += 1
-                f.line = f.line or p.line
-                continue
-            row = target.builder.build(p)
-            target.rows += 1
-            if target.first is None or p.date < target.first:
-                target.first = p.date
-            if target.last is None or p.date > target.last:
-                target.last = p.date
-            if len(self.shown) < keep:
-                self.shown.append(_shown(row, p, target, self.categorizer))
-            yield row
+        try:
+            yield from self._routed(parsed, router, chosen, default, foreign, keep)
+        finally:
+            for target in router.targets.values():
+                target.builder.close()
         if router.clash and router.provisional is not None:
             if self.create:
                 raise _Reroute(router.provisional)
@@ -552,6 +535,40 @@ class _Job:
                 raise InputError(message + "; nothing was imported")
             self.report.skipped += f.rows
             self.report.notes.append(message + "; they were not imported")
+
+    def _routed(
+        self,
+        parsed: Iterable[ParsedTransaction],
+        router: _Router,
+        chosen: _Target,
+        default: str,
+        foreign: dict[tuple[int, str], _Foreign],
+        keep: int,
+    ) -> Iterator[TransactionRow]:
+        """The stored row of each parsed one, routed to its account (foreign ones counted)."""
+        for p in parsed:
+            target = router.route(p.account) if p.account is not None else chosen
+            if target is None:
+                continue
+            currency = (p.currency or default).upper()
+            # A row in the chosen account's currency that went elsewhere may just not state
+            # one (parsers fill it in): it takes its own account's currency.
+            if currency != target.currency.upper() and not (
+                currency == default and target is not chosen
+            ):
+                f = foreign.setdefault((target.id, currency), _Foreign())
+                f.rows += 1
+                f.line = f.line or p.line
+                continue
+            row = target.builder.build(p)
+            target.rows += 1
+            if target.first is None or p.date < target.first:
+                target.first = p.date
+            if target.last is None or p.date > target.last:
+                target.last = p.date
+            if len(self.shown) < keep:
+                self.shown.append(_shown(row, p, target, self.categorizer))
+            yield row
 
     def run(self) -> ImportResult:
         try:

@@ -109,3 +109,71 @@ def test_rows_are_transactions_columns_and_sources_are_the_ledgers() -> None:
     assert len(TRANSACTION_COLUMNS) == len(get_args(TransactionRow))
     assert set(TRANSACTION_COLUMNS) <= set(Transaction.__table__.c.keys())
     assert (RULE_SOURCE, KEYWORD_SOURCE) == (CategorySource.RULE, CategorySource.IMPORT)
+
+
+def _many_days(order: str) -> list[ParsedTransaction]:
+    """40 dates, three payees a day, a twin of every first row (same date, amount, payee)."""
+    rows = []
+    for d in range(40):
+        day = dt.date(2024, 1, 1) + dt.timedelta(days=d)
+        for k in range(3):
+            rows.append(ParsedTransaction(day, Decimal(f"-{k + 1}.50"), f"Shop {k}", None))
+        rows.append(ParsedTransaction(day, Decimal("-1.50"), "Shop 0", None))
+    if order == "descending":
+        rows.reverse()
+    elif order == "interleaved":  # every date comes back after 20 others
+        rows = rows[::2] + rows[1::2]
+    return rows
+
+
+def _fingerprints(rows: list[ParsedTransaction], *, bounded: bool, kept: int) -> list[str]:
+    builder = _builder([])
+    builder.bounded = bounded
+    builder.DATES_KEPT = kept
+    try:
+        return [builder.build(p)[12] for p in rows]
+    finally:
+        builder.close()
+
+
+def test_bounded_occurrence_counts_give_the_same_fingerprints() -> None:
+    for order in ("ascending", "descending", "interleaved"):
+        rows = _many_days(order)
+        expected = []
+        seen: dict[tuple[dt.date, Decimal, str], int] = {}
+        for p in rows:
+            key = (p.date, p.amount.quantize(Decimal("0.01")), normalize_payee(p.payee or ""))
+            expected.append(content_fingerprint(7, key[0], key[1], key[2], seen.get(key, 0)))
+            seen[key] = seen.get(key, 0) + 1
+        assert _fingerprints(rows, bounded=False, kept=8) == expected, order
+        assert _fingerprints(rows, bounded=True, kept=8) == expected, order
+        assert len(set(expected)) == len(rows)  # the twins got occurrence 1
+
+
+def test_bounded_counts_stay_within_the_dates_kept_for_a_file_in_date_order() -> None:
+    builder = _builder([])
+    builder.bounded = True
+    builder.DATES_KEPT = 8
+    try:
+        held = []
+        for p in _many_days("ascending"):
+            builder.build(p)
+            held.append(len(builder._occurrences))
+        assert max(held) == 8 and builder.bounded
+        assert len(builder._spilled) == 40 - len(builder._occurrences)
+    finally:
+        builder.close()
+
+
+def test_a_file_whose_dates_keep_coming_back_stops_spilling() -> None:
+    builder = _builder([])
+    builder.bounded = True
+    builder.DATES_KEPT = 8
+    try:
+        for p in _many_days("interleaved"):
+            builder.build(p)
+        # 40 dates, each back once after 20 others: more returns than dates kept.
+        assert not builder.bounded
+        assert builder._returns >= 8
+    finally:
+        builder.close()
