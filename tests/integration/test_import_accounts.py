@@ -290,3 +290,77 @@ def test_cli_prints_gap_warnings_and_uses_a_configured_existing_user(
     finally:
         get_engine.cache_clear()
         get_settings.cache_clear()
+
+
+def test_wallet_rows_in_another_currency_go_into_its_account_of_that_currency(
+    engine: Engine,
+) -> None:
+    user_id, (paypal, paypal_eur) = _user(engine, ("PayPal", "USD"), ("PayPal (EUR)", "EUR"))
+    result = import_file(
+        engine,
+        user_id=user_id,
+        account_id=paypal,
+        data=DATA / "paypal_activity_us.csv",
+        filename="paypal.csv",
+    )
+    # The two EUR rows (a purchase and the conversion's EUR side) into the EUR account;
+    # the two not completed are still skipped.
+    assert (result.imported, result.skipped) == (6, 2)
+    assert result.accounts == {"PayPal": 4, "PayPal (EUR)": 2}
+    assert result.created_accounts == []
+    assert not any("are in EUR" in e for e in result.errors)
+    assert _amounts(engine, paypal_eur) == [(Decimal("-40.00"), "EUR"), (Decimal("40.00"), "EUR")]
+    assert len(_amounts(engine, paypal)) == 4
+
+
+def test_wallet_rows_in_another_currency_get_an_account_created_on_confirmation(
+    engine: Engine,
+) -> None:
+    user_id, (paypal,) = _user(engine, ("PayPal", "USD"))
+    preview = preview_file(
+        engine,
+        user_id=user_id,
+        account_id=paypal,
+        data=DATA / "paypal_activity_us.csv",
+        filename="paypal.csv",
+        create_accounts=True,
+    )
+    assert preview["new_accounts"] == ["PayPal (EUR)"] and preview["error"] is None
+    assert preview["accounts"] == {"PayPal": 4, "PayPal (EUR)": 2}
+    assert _total(engine) == 0
+    skipped = import_file(
+        engine, user_id=user_id, account_id=paypal, data=DATA / "paypal_activity_us.csv",
+        filename="paypal.csv",
+    )  # fmt: skip
+    message = next(e for e in skipped.errors if "are in EUR" in e)
+    assert "PayPal (EUR)" in message and "create_accounts" in message
+    result = import_file(
+        engine,
+        user_id=user_id,
+        account_id=paypal,
+        data=DATA / "paypal_activity_us.csv",
+        filename="paypal.csv",
+        create_accounts=True,
+    )
+    assert result.created_accounts == ["PayPal (EUR)"]
+    assert (result.imported, result.duplicates) == (2, 4)
+    with session_scope(engine) as s:
+        made = s.scalars(select(Account).where(Account.name == "PayPal (EUR)")).one()
+        assert made.currency == "EUR" and made.user_id == user_id
+        made_id = made.id
+    assert _amounts(engine, made_id) == [(Decimal("-40.00"), "EUR"), (Decimal("40.00"), "EUR")]
+
+
+def test_an_account_of_the_wallets_name_in_a_third_currency_is_not_used(engine: Engine) -> None:
+    user_id, (paypal, odd) = _user(engine, ("PayPal", "USD"), ("PayPal (EUR)", "GBP"))
+    result = import_file(
+        engine,
+        user_id=user_id,
+        account_id=paypal,
+        data=DATA / "paypal_activity_us.csv",
+        filename="paypal.csv",
+        create_accounts=True,
+    )
+    assert result.accounts == {"PayPal": 4} and result.created_accounts == []
+    assert any("2 transactions are in EUR" in e for e in result.errors)
+    assert _amounts(engine, odd) == []

@@ -166,6 +166,7 @@ class _Router:
         self.chosen_taken = False
         self.unmatched: dict[str, int] = {}
         self.new_account_ids: list[int] = []
+        self.siblings: dict[tuple[int, str], _Target | None] = {}
 
     def _target(self, account: Account) -> _Target:
         builder = self.make_builder(account.id, account.currency)
@@ -210,13 +211,47 @@ class _Router:
         self.by_key[key] = target
         return target
 
-    def _create(self, key: str) -> _Target:
+    def in_currency(self, target: _Target, currency: str) -> _Target | None:
+        """The account for rows of ``target`` that are in another ``currency``.
+
+        A wallet's export holds rows in each currency of its balances: those in another
+        currency than the account's go into the user's account named "<account>
+        (<currency>)" in that currency, created so when the user confirmed creating accounts
+        (``create``). None when there is none and creating was not confirmed, or when an
+        account of that name is in yet another currency: the rows are then not stored
+        (:meth:`_Job._rows` says why), never summed into another currency.
+        """
+        key = (target.id, currency)
+        if key in self.siblings:
+            return self.siblings[key]
+        name = f"{target.name} ({currency})"[:100]
+        named = [a for a in self.accounts if a.name.lower() == name.lower()]
+        match = next((a for a in named if a.currency.upper() == currency), None)
+        sibling: _Target | None = None
+        if match is not None:
+            sibling = self.targets.get(match.id) or self._target(match)
+        elif self.create and not named:
+            sibling = self._create(name, currency=currency, bank_ref=None)
+        if sibling is not None:
+            self.targets[sibling.id] = sibling
+        self.siblings[key] = sibling
+        return sibling
+
+    def _create(
+        self, key: str, *, currency: str | None = None, bank_ref: str | None = ""
+    ) -> _Target:
+        """A target for a new account named ``key``, created unless this is a dry run.
+
+        In ``currency`` (default: the chosen account's); its bank id is ``key`` unless
+        ``bank_ref`` is given (None: no bank id).
+        """
         kind = AccountType.CREDIT_CARD if "card" in key.lower() else AccountType.CHECKING
-        currency = self.chosen.currency
+        currency = currency or self.chosen.currency
         name = key.strip()[:100]
+        ref = key if bank_ref == "" else bank_ref
         if self.dry_run:
             fake = -1 - len(self.targets)
-            return _Target(fake, name, currency, self.make_builder(fake, currency), key, True)
+            return _Target(fake, name, currency, self.make_builder(fake, currency), ref, True)
         # Confirmed by the user; created before the write transaction, so the rows can be
         # built (their fingerprints hold the account id) with no lock held. An import that
         # fails afterwards removes the accounts it created (:meth:`_Import.run`).
@@ -225,13 +260,14 @@ class _Router:
             acc = existing or ledger.get_or_create_account(
                 session, self.user_id, name, type=kind, currency=currency
             )
-            acc.bank_ref = key[:100]
+            if ref is not None:
+                acc.bank_ref = ref[:100]
             session.flush()
             account_id, currency = acc.id, acc.currency
             if existing is None:
                 self.new_account_ids.append(account_id)
         return _Target(
-            account_id, name, currency, self.make_builder(account_id, currency), key, True
+            account_id, name, currency, self.make_builder(account_id, currency), ref, True
         )
 
 
@@ -529,7 +565,8 @@ class _Job:
                 f"{self.file.filename}: {f.rows} transactions are in {currency} (first at "
                 f"line {f.line}), but account {target.name!r} is in {target.currency}; "
                 f"import them into a {currency} account (amounts are never summed across "
-                "currencies)"
+                f"currencies), or name one {target.name} ({currency}) or confirm creating it "
+                "(create_accounts, --create-accounts) and they go there"
             )
             if stored == 0:
                 raise InputError(message + "; nothing was imported")
@@ -556,10 +593,13 @@ class _Job:
             if currency != target.currency.upper() and not (
                 currency == default and target is not chosen
             ):
-                f = foreign.setdefault((target.id, currency), _Foreign())
-                f.rows += 1
-                f.line = f.line or p.line
-                continue
+                sibling = router.in_currency(target, currency)
+                if sibling is None:
+                    f = foreign.setdefault((target.id, currency), _Foreign())
+                    f.rows += 1
+                    f.line = f.line or p.line
+                    continue
+                target = sibling
             row = target.builder.build(p)
             target.rows += 1
             if target.first is None or p.date < target.first:
