@@ -409,10 +409,15 @@ class FincastClient:
         return out
 
     def anomalies(
-        self, *, status: str | None = None, kind: str | None = None, limit: int = 100
+        self,
+        *,
+        status: str | None = None,
+        kind: str | None = None,
+        currency: str | None = None,
+        limit: int = 100,
     ) -> Page:
-        """Anomaly flags with their reasons, newest first."""
-        params = _clean({"status": status, "kind": kind, "limit": limit})
+        """Anomaly flags with their reasons, newest first (of ``currency`` only, if given)."""
+        params = _clean({"status": status, "kind": kind, "currency": currency, "limit": limit})
         out: Page = self._json("GET", "/api/anomalies", params=params)
         return out
 
@@ -469,13 +474,21 @@ class FincastClient:
         self._json("DELETE", f"/api/debts/{debt_id}")
 
     def debt_plan(
-        self, *, extra: Decimal | float | None = None, order: list[int] | None = None
+        self,
+        *,
+        extra: Decimal | float | None = None,
+        order: list[int] | None = None,
+        currency: str | None = None,
     ) -> dict[str, Any]:
-        """Avalanche, snowball and own order: months, interest, schedule; the surplus split."""
+        """Avalanche, snowball and own order: months, interest, schedule; the surplus split.
+
+        Of the debts in ``currency`` (default: the primary one).
+        """
         params = _clean(
             {
                 "extra": None if extra is None else str(extra),
                 "order": None if not order else ",".join(str(i) for i in order),
+                "currency": currency,
             }
         )
         out: dict[str, Any] = self._json("GET", "/api/debts/plan", params=params)

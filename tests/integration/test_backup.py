@@ -132,16 +132,20 @@ def _seed(engine: Engine) -> None:
                     user_id=user.id,
                     category_id=cats[1].id,
                     amount=Decimal("300.00"),
+                    currency="EUR",
                     start_month=dt.date(2024, 1, 1),
                 )
             )
-            s.add(Budget(user_id=user.id, category_id=None, amount=Decimal("2000.00")))
+            s.add(
+                Budget(user_id=user.id, category_id=None, amount=Decimal("2000.00"), currency="EUR")
+            )
             s.add(
                 SavingsGoal(
                     user_id=user.id,
                     name="Holiday",
                     target_amount=Decimal("5000.00"),
                     target_date=dt.date(2025, 6, 30),
+                    currency="EUR",
                 )
             )
             s.add(
@@ -152,6 +156,7 @@ def _seed(engine: Engine) -> None:
                     balance=Decimal("812.40"),
                     apr=Decimal("19.9900"),
                     minimum_payment=Decimal("25.00"),
+                    currency="USD",
                 )
             )
             # recurring_series and anomalies (migration 0004): JSON lists, a review status
@@ -294,6 +299,11 @@ def test_round_trip_preserves_every_row_and_field(seeded: Engine, tmp_path: Path
     source = list(Transaction.__table__.columns.keys()).index("category_source")
     user_tx = [r for r in after["transactions"] if r[source] == CategorySource.USER]
     assert len(user_tx) == 2
+    # the plans' own currencies (migration 0010) come back as they were
+    for model, expected in ((Budget, {"EUR"}), (SavingsGoal, {"EUR"}), (Debt, {"USD"})):
+        column = list(model.__table__.columns.keys()).index("currency")
+        rows = after[model.__tablename__]
+        assert {r[column] for r in rows} == expected, model.__tablename__
 
 
 def test_force_replaces_and_new_rows_get_fresh_ids(seeded: Engine, tmp_path: Path) -> None:

@@ -38,6 +38,7 @@ def debtor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int
                 balance=Decimal("5000"),
                 apr=Decimal("22.9"),
                 minimum_payment=Decimal("150"),
+                currency="USD",
             ),
             Debt(
                 user_id=user.id,
@@ -45,6 +46,7 @@ def debtor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int
                 balance=Decimal("12000"),
                 apr=Decimal("6.5"),
                 minimum_payment=Decimal("300"),
+                currency="USD",
             ),
         ]
         s.add_all(rows)

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 
 from fincast.db.engine import session_scope
 from fincast.insights.debts import DebtInput, simulate
-from fincast.ledger.models import Budget, Category, Debt, SavingsGoal, User
+from fincast.ledger.models import Account, Budget, Category, Debt, SavingsGoal, User
 from fincast.services.demo import DEMO_EMAIL, DEMO_LOAN_APR, ensure_demo_data
 from tests.api.conftest import make_settings
 
@@ -35,6 +35,11 @@ def test_the_demo_user_gets_budgets_a_goal_and_the_loan_behind_its_payments(
         budgets = {slugs[b.category_id]: b.amount for b in s.scalars(select(Budget))}
         goals = list(s.scalars(select(SavingsGoal).where(SavingsGoal.user_id == user.id)))
         debts = list(s.scalars(select(Debt).where(Debt.user_id == user.id)))
+        held = set(s.scalars(select(Account.currency).where(Account.user_id == user.id)))
+        plan_currencies = {b.currency for b in s.scalars(select(Budget))}
+    # the plans are in the demo ledger's (only) currency
+    assert len(held) == 1 and plan_currencies == held
+    assert {g.currency for g in goals} | {d.currency for d in debts} == held
     assert set(budgets) == {"groceries", "dining"}
     assert all(amount > 0 for amount in budgets.values())
     assert len(goals) == 1 and goals[0].target_date == dt.date(2027, 12, 1)

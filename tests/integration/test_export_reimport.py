@@ -122,14 +122,18 @@ def _seed(engine: Engine, email: str = "owner@example.com") -> int:
                     amount=Decimal("300.00"),
                     start_month=dt.date(2024, 1, 1),
                     end_month=dt.date(2024, 12, 1),
+                    currency="EUR",
                 ),
-                Budget(user_id=user_id, category_id=None, amount=Decimal("2000.00")),
+                Budget(
+                    user_id=user_id, category_id=None, amount=Decimal("2000.00"), currency="EUR"
+                ),
                 SavingsGoal(
                     user_id=user_id,
                     name="Holiday",
                     target_amount=Decimal("5000.00"),
                     target_date=dt.date(2025, 6, 30),
                     start_amount=Decimal("12.50"),
+                    currency="EUR",
                 ),
                 Debt(
                     user_id=user_id,
@@ -138,6 +142,7 @@ def _seed(engine: Engine, email: str = "owner@example.com") -> int:
                     balance=Decimal("812.40"),
                     apr=Decimal("19.9900"),
                     minimum_payment=Decimal("25.00"),
+                    currency="USD",
                 ),
                 Debt(
                     user_id=user_id,
@@ -146,6 +151,7 @@ def _seed(engine: Engine, email: str = "owner@example.com") -> int:
                     balance=Decimal("100.00"),
                     apr=Decimal("0.0000"),
                     minimum_payment=Decimal("10.00"),
+                    currency="EUR",
                 ),
                 RecurringSeriesRecord(
                     user_id=user_id,

@@ -46,10 +46,11 @@ def planner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
                 balance=Decimal("9000"),
                 apr=Decimal("21.9"),
                 minimum_payment=Decimal("349"),
+                currency="USD",
             )
         )
         groceries = ledger.category_ids(s, user.id)["groceries"]
-        s.add(Budget(user_id=user.id, category_id=groceries, amount=Decimal("300")))
+        s.add(Budget(user_id=user.id, category_id=groceries, amount=Decimal("300"), currency="USD"))
     yield user.id
     get_settings.cache_clear()
     get_engine.cache_clear()

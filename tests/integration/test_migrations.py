@@ -126,3 +126,98 @@ def test_batch_rows_keep_their_values_across_0009(backend: str, tmp_path: Path) 
             assert conn.execute(text("SELECT data_version FROM batch_insights")).scalar() == (
                 "v1v1v1v1v1v1v1v1"
             )
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_plans_get_their_users_primary_currency_in_0010(backend: str, tmp_path: Path) -> None:
+    """0010 fills budgets, goals and debts with the user's primary currency (most
+    transactions; first account's on a tie), a debt's account's currency where it has one,
+    USD without accounts; the column is NOT NULL after it, and the downgrade drops it."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    at = "2026-12-01 10:00:00"
+    # user 1: USD account first (1 transaction), EUR account (2): primary EUR
+    # user 2: no account; user 3: a GBP account first and a CHF one, no transactions: GBP
+    accounts = [(11, 1, "usd"), (12, 1, "EUR"), (31, 3, "GBP"), (32, 3, "CHF")]
+    transactions = [(101, 1, 11), (102, 1, 12), (103, 1, 12)]
+    with isolated_engine(backend, tmp_path) as engine:
+        migrate.upgrade(engine, "0009_batch_rows_of_households")
+        with engine.begin() as conn:
+            for uid in (1, 2, 3):
+                conn.execute(
+                    text(
+                        "INSERT INTO users (id, email, is_active, created_at, data_revision) "
+                        "VALUES (:u, :e, :t, :at, 0)"
+                    ),
+                    {"u": uid, "e": f"u{uid}@example.org", "t": True, "at": at},
+                )
+            for aid, uid, cur in accounts:
+                conn.execute(
+                    text(
+                        "INSERT INTO accounts (id, user_id, name, type, currency, "
+                        "opening_balance, archived, created_at) "
+                        "VALUES (:a, :u, :n, 'checking', :c, 0, :f, :at)"
+                    ),
+                    {"a": aid, "u": uid, "n": f"acc{aid}", "c": cur, "f": False, "at": at},
+                )
+            for tid, uid, aid in transactions:
+                conn.execute(
+                    text(
+                        "INSERT INTO transactions (id, user_id, account_id, posted_date, "
+                        "amount, currency, fingerprint, created_at) "
+                        "VALUES (:t, :u, :a, '2026-11-02', -5, 'EUR', :fp, :at)"
+                    ),
+                    {"t": tid, "u": uid, "a": aid, "fp": f"fp{tid}", "at": at},
+                )
+            for uid in (1, 2, 3):
+                conn.execute(
+                    text(
+                        "INSERT INTO budgets (id, user_id, amount, created_at) "
+                        "VALUES (:u, :u, 100, :at)"
+                    ),
+                    {"u": uid, "at": at},
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO savings_goals (id, user_id, name, target_amount, "
+                        "target_date, start_amount, created_at) "
+                        "VALUES (:u, :u, 'goal', 1000, '2027-06-01', 0, :at)"
+                    ),
+                    {"u": uid, "at": at},
+                )
+            debts = [(1, 1, None), (2, 1, 11), (3, 2, None), (4, 3, 32)]
+            for did, uid, aid in debts:
+                conn.execute(
+                    text(
+                        "INSERT INTO debts (id, user_id, account_id, name, balance, apr, "
+                        "minimum_payment, created_at) "
+                        "VALUES (:d, :u, :a, 'debt', 500, 9.5, 25, :at)"
+                    ),
+                    {"d": did, "u": uid, "a": aid, "at": at},
+                )
+        migrate.upgrade(engine)
+        assert migrate.is_current(engine)
+        with engine.connect() as conn:
+
+            def currencies(table: str) -> list[tuple[int, str]]:
+                rows = conn.execute(text(f"SELECT id, currency FROM {table} ORDER BY id"))
+                return [(int(i), c) for i, c in rows]
+
+            assert currencies("budgets") == [(1, "EUR"), (2, "USD"), (3, "GBP")]
+            assert currencies("savings_goals") == [(1, "EUR"), (2, "USD"), (3, "GBP")]
+            assert currencies("debts") == [(1, "EUR"), (2, "USD"), (3, "USD"), (4, "CHF")]
+        columns = {c["name"]: c for c in inspect(engine).get_columns("budgets")}
+        assert columns["currency"]["nullable"] is False
+        # NOT NULL: IntegrityError on SQLite and PostgreSQL, OperationalError 1364 on MariaDB
+        with pytest.raises(DBAPIError), engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO budgets (id, user_id, amount, created_at) VALUES (9, 1, 5, :at)"),
+                {"at": at},
+            )
+        migrate.downgrade(engine, "0009_batch_rows_of_households")
+        for table in ("budgets", "savings_goals", "debts"):
+            assert "currency" not in {c["name"] for c in inspect(engine).get_columns(table)}
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM debts")).scalar() == 4
+            assert conn.execute(text("SELECT amount FROM budgets WHERE id = 1")).scalar() == 100

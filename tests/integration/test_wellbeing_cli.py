@@ -44,6 +44,7 @@ def saver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
             name="holiday",
             target_amount=Decimal("3000"),
             target_date=dt.date.today() + dt.timedelta(days=200),
+            currency="USD",
         )
         s.add(goal)
         s.flush()

@@ -26,16 +26,22 @@ def list_cmd(
         "--kind",
         help="unusual_amount|new_merchant|duplicate|category_spike|monthly_behaviour",
     ),
+    currency: str | None = typer.Option(
+        None, "--currency", help="Only the flags of this currency of your accounts."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List a user's anomaly flags, newest first (detected again if the ledger changed)."""
     from fincast.services import anomalies
 
-    rows = anomalies.list_for_cli(migrated_engine(), user, status=status, kind=kind)
+    rows = anomalies.list_for_cli(
+        migrated_engine(), user, status=status, kind=kind, currency=currency
+    )
     if as_json:
         print_json({"data": rows, "count": len(rows)})
         return
-    table = Table(title=f"anomalies of {user}")
+    of = f" in {currency.upper()}" if currency else ""
+    table = Table(title=f"anomalies of {user}{of}")
     for column in ("id", "date", "kind", "amount", "score", "status", "reason"):
         table.add_column(column)
     for r in rows:

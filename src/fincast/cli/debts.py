@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from fincast.cli.common import migrated_engine, parse_decimal, print_json
+from fincast.cli.insights import CURRENCY, print_currency
 from fincast.errors import InputError
 
 debts_app = typer.Typer(help="Debts: a payoff plan per strategy.", no_args_is_help=True)
@@ -33,18 +34,27 @@ def plan_cmd(
     order: str | None = typer.Option(
         None, "--order", help="Your own order as comma-separated debt ids."
     ),
+    currency: str | None = CURRENCY,
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Months to debt-free and total interest per strategy, and the surplus split."""
+    """Months to debt-free and total interest per strategy, and the surplus split.
+
+    Of the debts in one currency (default: the primary one), with its accounts' surplus.
+    """
     from fincast.services import debt_plan
 
     result = debt_plan.plan_for_cli(
-        migrated_engine(), user, extra=parse_decimal(extra, "--extra"), order=_ids(order)
+        migrated_engine(),
+        user,
+        extra=parse_decimal(extra, "--extra"),
+        order=_ids(order),
+        currency=currency,
     )
     if as_json:
         print_json(result)
         return
     console.print(strategies_table(result))
+    print_currency(result)
     split = result["surplus"]
     if split is not None:
         console.print(
@@ -57,8 +67,10 @@ def plan_cmd(
 
 def strategies_table(result: dict[str, Any]) -> Table:
     """One row per strategy: months, total interest, total paid, order."""
+    cur = f" {result['currency']}" if result.get("currency") else ""
     table = Table(
-        title=f"debt plan: minimums plus {result['extra']} a month ({result['monthly_budget']})"
+        title=f"debt plan{cur}: minimums plus {result['extra']} a month "
+        f"({result['monthly_budget']})"
     )
     for column in ("strategy", "months", "total interest", "total paid", "order"):
         table.add_column(column, justify="right")

@@ -263,6 +263,8 @@ class Budget(Base):
     user_id: Mapped[OwnerId]
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"))
     amount: Mapped[Decimal] = mapped_column(MONEY)
+    # ISO 4217; the budget counts in answers in this currency only (services/resources.py).
+    currency: Mapped[str] = mapped_column(String(3))
     start_month: Mapped[dt.date | None] = mapped_column(Date)
     end_month: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[CreatedAt]
@@ -279,6 +281,8 @@ class SavingsGoal(Base):
     target_amount: Mapped[Decimal] = mapped_column(MONEY)
     target_date: Mapped[dt.date] = mapped_column(Date)
     start_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
+    # ISO 4217; forecast on the savings of the accounts in this currency.
+    currency: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[CreatedAt]
 
 
@@ -294,6 +298,8 @@ class Debt(Base):
     balance: Mapped[Decimal] = mapped_column(MONEY)
     apr: Mapped[Decimal] = mapped_column(Numeric(7, 4))
     minimum_payment: Mapped[Decimal] = mapped_column(MONEY)
+    # ISO 4217; that of ``account_id``'s account when the debt has one.
+    currency: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[CreatedAt]
 
 

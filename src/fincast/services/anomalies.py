@@ -6,8 +6,11 @@ ledger and upserts one row per (kind, subject), keeping the user's ``status``: a
 flag stays dismissed after every later import. Months are compared with the user's own
 months and with synthetic peers (households from :mod:`fincast.synth`, never other users),
 in each currency of the user's accounts on its own (amounts are never added across
-currencies): a month flag of a currency other than the primary one names it, in its subject
-(``2024-05 EUR``) and its reason.
+currencies), and so are a category's months: a month or category-spike flag of a currency
+other than the primary one names it, in its subject (``2024-05 EUR``, ``dining:2024-05
+EUR``) and its reason. :func:`list_flags` with a ``currency`` keeps the flags of that
+currency: transaction flags of transactions in its accounts, and month and category flags
+of its panel.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import ColumnElement, Engine, and_, func, not_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,17 +36,26 @@ from fincast.insights.anomalies import (
     transaction_flags,
 )
 from fincast.insights.recurring import detect_recurring
-from fincast.ledger.models import AnomalyRecord, Category, ReviewStatus, utcnow
+from fincast.ledger.models import (
+    Account,
+    AnomalyRecord,
+    Category,
+    ReviewStatus,
+    Transaction,
+    utcnow,
+)
 from fincast.panel import build_panel, panel_to_monthly_wide
 from fincast.services._detections import RunMemo, ledger_frame
 from fincast.services._owned import get_owned, list_owned
-from fincast.services.panels import panel_currency
+from fincast.services.panels import PanelCurrency, panel_currency
 from fincast.services.recurring import read_generated
 from fincast.services.users import find_user
 from fincast.synth import generate_households
 
 MEMO = RunMemo()
 CENT = Decimal("0.01")
+#: Flags of a month or of a category's month: their subject names a non-primary currency.
+PANEL_KINDS = ("category_spike", "monthly_behaviour")
 PEER_HOUSEHOLDS, PEER_MONTHS, PEER_SEED = 60, 24, 7_310_2024
 
 
@@ -70,23 +82,53 @@ def detect(session: Session, user_id: int, frame: pd.DataFrame | None = None) ->
     series = detect_recurring(frame, as_of=frame["date"].max().date())
     expected = [i for s in series for i in s.transaction_ids]
     spending = frame[frame["kind"].isin(["expense", ""])]
-    flags = transaction_flags(spending, expected=expected) + category_spikes(spending)
-    return flags + _months(session, user_id)
+    pc = _currency(session, user_id)
+    flags = transaction_flags(spending, expected=expected)
+    return flags + _spikes(session, user_id, spending, pc) + _months(session, user_id, pc)
 
 
-def _months(session: Session, user_id: int) -> list[AnomalyFlag]:
+def _currency(session: Session, user_id: int, currency: str | None = None) -> PanelCurrency:
     engine = session.get_bind()
     assert isinstance(engine, Engine)
-    pc = panel_currency(engine, session, user_id)
+    return panel_currency(engine, session, user_id, currency)
+
+
+def _named(flags: list[AnomalyFlag], currency: str) -> list[AnomalyFlag]:
+    """``flags`` of a non-primary currency, which their subject and reason name."""
+    return [
+        dataclasses.replace(f, subject=f"{f.subject} {currency}", reason=f"{currency}: {f.reason}")
+        for f in flags
+    ]
+
+
+def _spikes(
+    session: Session, user_id: int, spending: pd.DataFrame, pc: PanelCurrency
+) -> list[AnomalyFlag]:
+    """Category spikes in each currency's accounts on their own (never a sum of two)."""
+    if len(pc.currencies) < 2:
+        return category_spikes(spending)
+    held = {
+        int(a): str(c)
+        for a, c in session.execute(
+            select(Account.id, Account.currency).where(Account.user_id == user_id)
+        )
+    }
+    of = spending["account_id"].map(lambda a: str(held.get(a, "")).upper())
+    flags = category_spikes(spending[of == pc.currency])
+    for other in pc.currencies:
+        if other != pc.currency:
+            flags += _named(category_spikes(spending[of == other]), other)
+    return flags
+
+
+def _months(session: Session, user_id: int, pc: PanelCurrency | None = None) -> list[AnomalyFlag]:
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    pc = pc if pc is not None else _currency(session, user_id)
     flags = _months_in(engine, user_id, pc.currency)
     for other in pc.currencies:
         if other != pc.currency:
-            flags += [
-                dataclasses.replace(
-                    f, subject=f"{f.subject} {other}", reason=f"{other}: {f.reason}"
-                )
-                for f in _months_in(engine, user_id, other)
-            ]
+            flags += _named(_months_in(engine, user_id, other), other)
     return flags
 
 
@@ -183,16 +225,26 @@ def list_flags(
     *,
     status: ReviewStatus | None = None,
     kind: str | None = None,
+    currency: str | None = None,
     offset: int = 0,
     limit: int = 100,
 ) -> tuple[list[AnomalyRecord], int]:
-    """One page of the user's flags (detected first if the ledger changed), newest first."""
+    """One page of the user's flags (detected first if the ledger changed), newest first.
+
+    With ``currency``: the flags of that currency only (:func:`in_currency`).
+
+    Raises:
+        InputError: ``currency`` is not the currency of any of the user's accounts.
+    """
+    pc = _currency(session, user_id, currency) if currency is not None else None
     refresh(session, user_id)
     where = []
     if status is not None:
         where.append(AnomalyRecord.status == status)
     if kind is not None:
         where.append(AnomalyRecord.kind == kind)
+    if pc is not None:
+        where.append(in_currency(user_id, pc))
     return list_owned(
         session,
         AnomalyRecord,
@@ -201,6 +253,27 @@ def list_flags(
         limit=limit,
         where=where,
         order_by=[AnomalyRecord.posted_date.desc(), AnomalyRecord.score.desc()],
+    )
+
+
+def in_currency(user_id: int, pc: PanelCurrency) -> ColumnElement[bool]:
+    """The flags of ``pc``'s currency.
+
+    A transaction flag is its transaction's account's currency (a flag whose transaction is
+    gone has none); a month or category flag is the primary currency's unless its subject
+    names another (``2024-05 EUR``).
+    """
+    currency = str(pc.currency)
+    held = (
+        select(Transaction.id)
+        .join(Account, Account.id == Transaction.account_id)
+        .where(Transaction.user_id == user_id, Account.currency == currency)
+    )
+    subject = AnomalyRecord.subject
+    named = not_(subject.contains(" ")) if pc.is_primary else subject.endswith(f" {currency}")
+    return or_(
+        AnomalyRecord.transaction_id.in_(held),
+        and_(AnomalyRecord.kind.in_(PANEL_KINDS), AnomalyRecord.transaction_id.is_(None), named),
     )
 
 
@@ -236,13 +309,20 @@ def flag_dict(row: AnomalyRecord) -> dict[str, Any]:
 
 
 def list_for_cli(
-    engine: Engine, email: str, *, status: str | None = None, kind: str | None = None
+    engine: Engine,
+    email: str,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    currency: str | None = None,
 ) -> list[dict[str, Any]]:
     """The flags of the user with ``email`` as plain dicts, for ``fincast anomalies list``."""
     wanted = ReviewStatus(status) if status else None
     user_id = find_user(engine, email).id
     with session_scope(engine) as session:
-        rows, _ = list_flags(session, user_id, status=wanted, kind=kind, limit=1000)
+        rows, _ = list_flags(
+            session, user_id, status=wanted, kind=kind, currency=currency, limit=1000
+        )
         return [flag_dict(r) for r in rows]
 
 

@@ -20,9 +20,10 @@ expected income. The alerts (:func:`budget_alerts`, rules in :mod:`fincast.insig
 cover the month of the latest transaction (today's month when the ledger has this month's
 transactions).
 
-Both are in one currency (default: the user's primary one). Budgets, bills and debts have no
-currency of their own: they count in the primary currency, and a plan or alerts in another
-currency leave them out (and say so).
+Both are in one currency (default: the user's primary one) and count the budgets and debts
+in that currency only (each has its own: :mod:`fincast.services.resources`). Recurring bills
+have no currency of their own: they count in the primary currency, and a plan in another
+currency leaves them out (and says so).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from fincast.panel import build_panel, panel_to_monthly_wide
 from fincast.services import recurring
 from fincast.services.forecasting.served import user_forecast
 from fincast.services.panels import PanelCurrency, panel_currency
+from fincast.services.resources import answer_currency
 from fincast.services.users import find_user
 from fincast.taxonomy import CATEGORY_BY_SLUG, CategoryKind
 
@@ -72,9 +74,9 @@ def month_start(month: pd.Period | dt.date) -> dt.date:
 
 
 def active_budgets(
-    session: Session, user_id: int, month: dt.date
+    session: Session, user_id: int, month: dt.date, currency: str
 ) -> list[tuple[int, str, Decimal]]:
-    """The user's budgets in force in ``month``: ``(id, slug or "total", amount)``.
+    """The user's budgets in ``currency`` in force in ``month``: ``(id, slug or "total", amount)``.
 
     Where several cover the same category, the newest one counts.
     """
@@ -83,6 +85,7 @@ def active_budgets(
         .outerjoin(Category, Category.id == Budget.category_id)
         .where(
             Budget.user_id == user_id,
+            Budget.currency == currency,
             (Budget.start_month.is_(None)) | (Budget.start_month <= month),
             (Budget.end_month.is_(None)) | (Budget.end_month >= month),
         )
@@ -135,20 +138,21 @@ def fixed_bills(session: Session, user_id: int) -> dict[str, tuple[Decimal, list
     return out
 
 
-def minimum_debt_payments(session: Session, user_id: int) -> Decimal:
-    """The sum of the minimum payments on the user's debts."""
+def minimum_debt_payments(session: Session, user_id: int, currency: str) -> Decimal:
+    """The sum of the minimum payments on the user's debts in ``currency``."""
     total = session.scalar(
         select(func.coalesce(func.sum(Debt.minimum_payment), 0)).where(
-            Debt.user_id == user_id, Debt.balance > 0
+            Debt.user_id == user_id, Debt.balance > 0, Debt.currency == currency
         )
     )
     return cents(Decimal(total or 0))
 
 
-def _floors(session: Session, user_id: int) -> dict[str, tuple[Decimal, str]]:
-    bills = fixed_bills(session, user_id)
+def _floors(session: Session, user_id: int, pc: PanelCurrency) -> dict[str, tuple[Decimal, str]]:
+    # recurring bills have no currency of their own: the primary one's
+    bills = fixed_bills(session, user_id) if pc.is_primary else {}
     floors = {slug: (amount, ", ".join(detail)) for slug, (amount, detail) in bills.items()}
-    minimums = minimum_debt_payments(session, user_id)
+    minimums = minimum_debt_payments(session, user_id, answer_currency(pc))
     found = floors.get(DEBT_CATEGORY, (Decimal("0"), ""))[0]
     if minimums > 0 and minimums >= found:
         floors[DEBT_CATEGORY] = (minimums, f"minimum payments on your debts {money(minimums)}")
@@ -176,13 +180,9 @@ def recommend_budget(
     fc = uf.forecast
     month = month_start(fc.months[0])
     flags = essential_flags(session, user_id)
-    primary = uf.currency.is_primary
-    own = (
-        {slug: amount for _, slug, amount in active_budgets(session, user_id, month)}
-        if primary
-        else {}
-    )
-    floors = _floors(session, user_id) if primary else {}
+    currency_of = answer_currency(uf.currency)
+    own = {slug: amount for _, slug, amount in active_budgets(session, user_id, month, currency_of)}
+    floors = _floors(session, user_id, uf.currency)
     expected: dict[str, Decimal] = {}
     for i, (name, kind) in enumerate(zip(fc.series, fc.classes, strict=True)):
         if kind.startswith("category/"):
@@ -223,8 +223,8 @@ def recommend_budget(
         history_months=len(uf.table),
         **uf.currency.labels(),
     )
-    if not primary:
-        out["warnings"] = [*out["warnings"], _left_out(uf.currency, "budgets, bills and debts")]
+    if not uf.currency.is_primary:
+        out["warnings"] = [*out["warnings"], _left_out(uf.currency, "recurring bills")]
     return out
 
 
@@ -270,19 +270,15 @@ def budget_alerts(
     this_month = today.replace(day=1)
     as_of = today if last >= this_month else pd.Period(last, freq="M").end_time.date()
     month = pd.Period(as_of, freq="M")
-    budgets = (
-        [
-            alert_rules.BudgetInput(budget_id, slug, cents(amount))
-            for budget_id, slug, amount in active_budgets(session, user_id, month_start(month))
-        ]
-        if pc.is_primary
-        else []
-    )
+    budgets = [
+        alert_rules.BudgetInput(budget_id, slug, cents(amount))
+        for budget_id, slug, amount in active_budgets(
+            session, user_id, month_start(month), answer_currency(pc)
+        )
+    ]
     notes: list[str] = []
-    if not pc.is_primary:
-        notes.append(_left_out(pc, "budgets"))
-    elif not budgets:
-        notes.append("no budgets set for this month: add one to get alerts")
+    if not budgets:
+        notes.append(f"no {pc.currency} budgets set for this month: add one to get alerts")
     panel = build_panel(engine, [user_id], currency=pc.currency, as_of=as_of, include_partial=True)
     spent: dict[str, Decimal] = {}
     if not panel.empty:

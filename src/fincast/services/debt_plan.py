@@ -4,7 +4,8 @@ The API (``GET /api/debts/plan``) and the CLI (``fincast debts plan``) call :fun
 The debts table has no order column, so the user's own order is the order the debts were
 created in (their ids), unless the caller passes one. The monthly surplus is the mean savings
 (income minus spending) of the user's last :data:`RECENT_MONTHS` complete months; the
-emergency fund is the balance of their checking, savings and cash accounts.
+emergency fund is the balance of their checking, savings and cash accounts. The plan is in
+one currency (default: the user's primary one): the debts, months and accounts in it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from fincast.db.engine import session_scope
 from fincast.errors import InputError
 from fincast.insights import debts as rules
 from fincast.ledger.models import Account, AccountType, Debt, Transaction
-from fincast.services.forecasting.served import user_history
+from fincast.services.forecasting.served import user_history_in
+from fincast.services.resources import answer_currency
 from fincast.services.users import find_user
 from fincast.taxonomy import CATEGORY_BY_SLUG
 
@@ -30,17 +32,24 @@ RECENT_MONTHS = 6
 LIQUID_TYPES = (AccountType.CHECKING, AccountType.SAVINGS, AccountType.CASH)
 
 
-def user_debts(session: Session, user_id: int) -> list[rules.DebtInput]:
-    """The user's debts in creation order."""
-    rows = session.scalars(select(Debt).where(Debt.user_id == user_id).order_by(Debt.id)).all()
+def user_debts(session: Session, user_id: int, currency: str) -> list[rules.DebtInput]:
+    """The user's debts in ``currency`` in creation order."""
+    rows = session.scalars(
+        select(Debt).where(Debt.user_id == user_id, Debt.currency == currency).order_by(Debt.id)
+    ).all()
     return [rules.DebtInput(d.id, d.name, d.balance, d.apr, d.minimum_payment) for d in rows]
 
 
-def liquid_balance(session: Session, user_id: int) -> Decimal:
-    """Opening balances plus transactions of the user's checking, savings and cash accounts."""
+def liquid_balance(session: Session, user_id: int, currency: str | None) -> Decimal:
+    """Opening balances plus transactions of the user's checking, savings and cash accounts.
+
+    Of the accounts in ``currency`` (None: no account, nothing).
+    """
     accounts = session.execute(
         select(Account.id, Account.opening_balance).where(
-            Account.user_id == user_id, Account.type.in_(LIQUID_TYPES)
+            Account.user_id == user_id,
+            Account.type.in_(LIQUID_TYPES),
+            Account.currency == currency,
         )
     ).all()
     if not accounts:
@@ -87,8 +96,9 @@ def debt_plan(
     *,
     extra: Decimal | None = None,
     order: Sequence[int] | None = None,
+    currency: str | None = None,
 ) -> dict[str, Any]:
-    """The user's debt plan as the API answers it.
+    """The user's debt plan in ``currency`` (default: primary) as the API answers it.
 
     Args:
         engine: The database.
@@ -98,20 +108,23 @@ def debt_plan(
             split (0 without a surplus).
         order: The user's own order as debt ids (default: creation order); debts left out
             follow in creation order.
+        currency: The plan's currency: its debts and the surplus and emergency fund of the
+            accounts in it.
 
     Raises:
-        InputError: ``extra`` is negative or ``order`` names a debt the user does not have.
+        InputError: ``extra`` is negative, ``order`` names a debt the user does not have
+            (in this currency), or a currency the user has no account in.
     """
     if extra is not None and extra < 0:
         raise InputError("extra must not be negative")
-    debts = user_debts(session, user_id)
-    _, table = user_history(engine, session, user_id)
+    _, table, pc = user_history_in(engine, session, user_id, currency=currency)
+    debts = user_debts(session, user_id, answer_currency(pc))
     recent = recent_months(table)
     split = None
     if recent["surplus"] is not None:
         split = rules.split_surplus(
             recent["surplus"],
-            emergency_fund=liquid_balance(session, user_id),
+            emergency_fund=liquid_balance(session, user_id, pc.currency),
             essential_monthly=recent["essential"],
             debts=debts,
         )
@@ -153,6 +166,7 @@ def debt_plan(
         ],
         "surplus": None if split is None else split_dict(split, recent),
         "notes": notes,
+        **pc.labels(),
     }
 
 
@@ -201,9 +215,14 @@ def split_dict(s: rules.SurplusSplit, recent: dict[str, Any]) -> dict[str, Any]:
 
 
 def plan_for_cli(
-    engine: Engine, email: str, *, extra: Decimal | None = None, order: Sequence[int] | None = None
+    engine: Engine,
+    email: str,
+    *,
+    extra: Decimal | None = None,
+    order: Sequence[int] | None = None,
+    currency: str | None = None,
 ) -> dict[str, Any]:
     """The debt plan of the user with ``email``, for ``fincast debts plan``."""
     user_id = find_user(engine, email).id
     with session_scope(engine) as session:
-        return debt_plan(engine, session, user_id, extra=extra, order=order)
+        return debt_plan(engine, session, user_id, extra=extra, order=order, currency=currency)

@@ -17,6 +17,7 @@ from fincast.ledger.models import Budget, Category, Debt, SavingsGoal, User
 from fincast.panel import build_panel, panel_to_monthly_wide
 from fincast.services.auth import HASHER
 from fincast.services.households import load_transactions
+from fincast.services.resources import NO_ACCOUNT_CURRENCY
 from fincast.synth import generate_households
 
 DEMO_EMAIL = "demo@fincast.local"
@@ -92,9 +93,12 @@ def add_demo_plans(engine: Engine, user_id: int, today: dt.date) -> None:
 
     So that every page of the dashboard (budget progress and alerts, goal forecast, debt
     plan, health, investment readiness) has something of the demo user's own to show. The
-    amounts come from the demo ledger's last six complete months.
+    amounts come from the demo ledger's last six complete months, in its primary currency,
+    which the plans are in.
     """
-    monthly = panel_to_monthly_wide(build_panel(engine, [user_id], as_of=today), user_id)
+    panel = build_panel(engine, [user_id], as_of=today)
+    monthly = panel_to_monthly_wide(panel, user_id)
+    currency = panel.attrs.get("currency", {}).get(str(user_id)) or NO_ACCOUNT_CURRENCY
     recent = monthly.tail(6)
     if recent.empty:
         return
@@ -110,11 +114,23 @@ def add_demo_plans(engine: Engine, user_id: int, today: dt.date) -> None:
         }
         groceries, dining = average("groceries"), average("dining")
         if groceries > 0 and "groceries" in slugs:
-            s.add(Budget(user_id=user_id, category_id=slugs["groceries"], amount=groceries))
+            s.add(
+                Budget(
+                    user_id=user_id,
+                    category_id=slugs["groceries"],
+                    amount=groceries,
+                    currency=currency,
+                )
+            )
         if dining > 0 and "dining" in slugs:
             # a tighter line than usual: the alerts have something to say
             s.add(
-                Budget(user_id=user_id, category_id=slugs["dining"], amount=dining * Decimal("0.8"))
+                Budget(
+                    user_id=user_id,
+                    category_id=slugs["dining"],
+                    amount=dining * Decimal("0.8"),
+                    currency=currency,
+                )
             )
         spending = average("total_expense")
         if spending > 0:
@@ -124,6 +140,7 @@ def add_demo_plans(engine: Engine, user_id: int, today: dt.date) -> None:
                     name="Emergency fund",
                     target_amount=(spending * 6 / 100).quantize(Decimal("1")) * 100,
                     target_date=today.replace(year=today.year + 1, day=1),
+                    currency=currency,
                 )
             )
         payment = average("debt_payments")
@@ -135,6 +152,7 @@ def add_demo_plans(engine: Engine, user_id: int, today: dt.date) -> None:
                     balance=_loan_balance(payment, DEMO_LOAN_APR, DEMO_LOAN_MONTHS_LEFT),
                     apr=DEMO_LOAN_APR,
                     minimum_payment=payment,
+                    currency=currency,
                 )
             )
 

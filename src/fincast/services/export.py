@@ -14,7 +14,9 @@ user's review: confirmed or dismissed), with new ids and the references between 
 carried over; fingerprints, which name their account, are re-keyed to the new account so a
 re-import of the same bank file still adds nothing, and a transaction flag's subject (its
 transaction's fingerprint) follows, so a dismissed flag stays dismissed. Tokens are
-credentials, not data, and are never imported.
+credentials, not data, and are never imported. Budgets, goals and debts of an export made
+before they had a currency get the one they counted in then: the export's primary currency
+(that of the accounts holding most of its transactions), a debt its account's.
 """
 
 from __future__ import annotations
@@ -56,8 +58,10 @@ from fincast.ledger.models import (
     Transaction,
     User,
 )
+from fincast.panel import primary_currency
 from fincast.services.backup import value_decoder
 from fincast.services.forecasting import invalidate
+from fincast.services.resources import NO_ACCOUNT_CURRENCY
 
 EXPORT_VERSION = 1
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -264,6 +268,8 @@ def import_json(engine: Engine, user_id: int, document: Any) -> ImportedExport:
             rows = tables[name]
             if name == "anomalies":
                 rows = _follow_fingerprints(rows, tables["transactions"], fingerprints)
+            if name in _IN_CURRENCY:
+                rows = _with_currency(rows, tables["accounts"], tables["transactions"])
             counts[name] = _load_table(
                 conn, name, model.__table__, rows, user_id, new_ids, aware, fingerprints
             )
@@ -376,6 +382,31 @@ def _follow_fingerprints(
             row = {**row, "subject": fingerprints[tx]}
         out.append(row)
     return out
+
+
+#: Exported tables whose rows have a currency of their own (none before migration 0010).
+_IN_CURRENCY = frozenset({"budgets", "goals", "debts"})
+
+
+def _with_currency(
+    rows: list[dict[str, Any]],
+    accounts: list[dict[str, Any]],
+    transactions: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Rows without a ``currency``: their account's, else the export's primary currency."""
+    if all(row.get("currency") for row in rows):
+        return rows
+    held = {a.get("id"): str(a.get("currency") or NO_ACCOUNT_CURRENCY).upper() for a in accounts}
+    used = Counter(held[t["account_id"]] for t in transactions if t.get("account_id") in held)
+    ids = sorted(int(i) for i in held if i is not None)
+    first = held[ids[0]] if ids else NO_ACCOUNT_CURRENCY
+    primary = primary_currency(dict(used), first)
+    return [
+        row
+        if row.get("currency")
+        else {**row, "currency": held.get(row.get("account_id"), primary)}
+        for row in rows
+    ]
 
 
 def _moved_fingerprint(

@@ -4,7 +4,7 @@ The rules are :func:`fincast.insights.overspending.overspending`; this module fe
 served household forecast of the user's ledger and the user's own budgets in force next
 month (a budget without a category is the total budget). Categories without a budget are
 measured against the rule's line, ``threshold`` x their trailing six-month average. The
-answer is in one currency; budgets count in the primary one only.
+answer is in one currency and counts the budgets in that currency only.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from fincast.insights.alerts import TOTAL
 from fincast.insights.overspending import THRESHOLD, overspending, trailing_averages
 from fincast.services.budgeting import active_budgets, month_start
 from fincast.services.forecasting.served import user_forecast
+from fincast.services.resources import answer_currency
 from fincast.services.users import find_user
 
 #: Largest rule multiple accepted (a line ten times the average flags nothing real).
@@ -48,14 +49,12 @@ def user_overspending(
         raise InputError(f"threshold must be above 0 and at most {MAX_THRESHOLD}, got {threshold}")
     uf = user_forecast(engine, session, user_id, models_dir=models_dir, currency=currency)
     fc = uf.forecast
-    budgets = (
-        {
-            slug: float(amount)
-            for _, slug, amount in active_budgets(session, user_id, month_start(fc.months[0]))
-        }
-        if uf.currency.is_primary
-        else {}
-    )
+    budgets = {
+        slug: float(amount)
+        for _, slug, amount in active_budgets(
+            session, user_id, month_start(fc.months[0]), answer_currency(uf.currency)
+        )
+    }
     total_budget = budgets.pop(TOTAL, None)
     result = overspending(
         fc,
@@ -71,10 +70,6 @@ def user_overspending(
         for slug in sorted(budgets)
         if slug not in known
     ]
-    if not uf.currency.is_primary:
-        out["notes"].append(
-            f"budgets count in {uf.currency.primary}, your primary currency: left out here"
-        )
     out["history_months"] = len(uf.table)
     return {**out, **uf.currency.labels()}
 

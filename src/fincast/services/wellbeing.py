@@ -6,8 +6,8 @@ insights ...``) and, through the API, the dashboard call these functions. Foreca
 answers read the served household forecast
 (:func:`fincast.services.forecasting.served.user_forecast`), the same one the forecast
 endpoints answer with; the rules are pure code in :mod:`fincast.insights`. Each answer is in
-one currency (default: the user's primary one); goals, debts and budgets count in the
-primary currency only, and balances are of the accounts in the answer's currency.
+one currency (default: the user's primary one; a goal's forecast: the goal's); the goals,
+debts and budgets in that currency count, and balances are of the accounts in it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from fincast.db.engine import session_scope
@@ -48,7 +48,8 @@ from fincast.ledger.models import (
 from fincast.services import recurring
 from fincast.services._owned import get_owned
 from fincast.services.forecasting.served import UserForecast, user_forecast, user_history_in
-from fincast.services.panels import PanelCurrency
+from fincast.services.panels import PanelCurrency, panel_currency
+from fincast.services.resources import in_currency
 from fincast.services.users import find_user
 from fincast.taxonomy import CategoryKind
 
@@ -70,16 +71,24 @@ def goal_forecast(
 ) -> dict[str, Any]:
     """The user's goal ``goal_id``: probability by its date, monthly amount needed, pace date.
 
-    A goal's amounts count in the user's primary currency; ``currency`` forecasts the savings
-    of the accounts in another one towards it.
+    Forecast on the savings of the user's accounts in the goal's currency (``currency``, if
+    given, must be it: a goal is never measured against savings in another currency).
 
     Raises:
         NotFoundError: no such goal of this user.
-        InputError: the ledger has fewer complete months than a forecast needs, or a
-            currency the user has no account in.
+        InputError: the ledger has fewer complete months than a forecast needs, a currency
+            the user has no account in, or ``currency`` is not the goal's.
     """
     goal = get_owned(session, SavingsGoal, user_id, goal_id, "goal")
-    uf = user_forecast(engine, session, user_id, models_dir=models_dir, currency=currency)
+    if currency is not None and currency.strip().upper() != goal.currency:
+        raise InputError(
+            f"currency {currency.strip().upper()}: goal {goal_id} is in {goal.currency}; "
+            f"its forecast is in {goal.currency} only"
+        )
+    # a user without accounts: their goals are in NO_ACCOUNT_CURRENCY, their ledger empty
+    held = panel_currency(engine, session, user_id).currencies
+    wanted = goal.currency if held else None
+    uf = user_forecast(engine, session, user_id, models_dir=models_dir, currency=wanted)
     return {**_goal_answer(goal, uf), **uf.currency.labels()}
 
 
@@ -102,21 +111,30 @@ def _goal_answer(goal: SavingsGoal, uf: UserForecast) -> dict[str, Any]:
 
 
 def goal_forecasts(
-    engine: Engine, session: Session, user_id: int, *, models_dir: Path
+    engine: Engine, session: Session, user_id: int, *, models_dir: Path, pc: PanelCurrency
 ) -> list[dict[str, Any]]:
-    """Every goal of the user with its forecast in the primary currency (empty without one)."""
-    goals = list(
-        session.scalars(
-            select(SavingsGoal).where(SavingsGoal.user_id == user_id).order_by(SavingsGoal.id)
-        )
-    )
+    """The user's goals in ``pc``'s currency, each forecast on the savings in it.
+
+    Empty without such goals or without enough history to forecast.
+    """
+    goals = _goals_in(session, user_id, pc)
     if not goals:
         return []
     try:
-        uf = user_forecast(engine, session, user_id, models_dir=models_dir)
+        uf = user_forecast(engine, session, user_id, models_dir=models_dir, currency=pc.currency)
     except InputError:
         return []
     return [_goal_answer(g, uf) for g in goals]
+
+
+def _goals_in(session: Session, user_id: int, pc: PanelCurrency) -> list[SavingsGoal]:
+    return list(
+        session.scalars(
+            select(SavingsGoal)
+            .where(SavingsGoal.user_id == user_id, in_currency(SavingsGoal.currency, pc))
+            .order_by(SavingsGoal.id)
+        )
+    )
 
 
 # ------------------------------------------------------------------ disposable income
@@ -174,30 +192,20 @@ def health(
     _, table, pc = user_history_in(engine, session, user_id, currency=currency)
     balances = liquid_balances(session, user_id, table, pc.currency)
     last = str(table["year_month"].iloc[-1]) if len(table) else None
-    goals: list[GoalStatus] = []
-    if pc.is_primary:
-        goals = [
-            GoalStatus(g["name"], g["probability"])
-            for g in goal_forecasts(engine, session, user_id, models_dir=models_dir)
-        ]
-        n_goals = session.scalar(
-            select(func.count()).select_from(SavingsGoal).where(SavingsGoal.user_id == user_id)
-        )
-        if n_goals and not goals:  # goals without a forecast (too little history)
-            goals = [
-                GoalStatus(name, None)
-                for name in session.scalars(
-                    select(SavingsGoal.name).where(SavingsGoal.user_id == user_id)
-                )
-            ]
-    budgets, total_budget = _budgets(session, user_id, last) if pc.is_primary else ({}, None)
+    goals = [
+        GoalStatus(g["name"], g["probability"])
+        for g in goal_forecasts(engine, session, user_id, models_dir=models_dir, pc=pc)
+    ]
+    if not goals:  # goals without a forecast (too little history)
+        goals = [GoalStatus(g.name, None) for g in _goals_in(session, user_id, pc)]
+    budgets, total_budget = _budgets(session, user_id, last, pc)
     inputs = HealthInputs(
         table=table,
         essential=_essential(session, user_id),
         liquid_balance=None if last is None else balances.get(last),
         fee_dates=_fee_dates(session, user_id, pc.currency),
         bills=_bills(session, user_id),
-        debts=_debts(session, user_id) if pc.is_primary else (),
+        debts=_debts(session, user_id, pc),
         budgets=budgets,
         total_budget=total_budget,
         goals=tuple(goals),
@@ -206,16 +214,10 @@ def health(
     answer["history"] = score_history(inputs, balances=balances)
     answer["basis"] = (
         f"{answer['measured']} of 8 indicators measured; the history reads the ledger up to "
-        "each month's end, with debts, budgets and goals as recorded today"
-        + _primary_only(pc, "debts, budgets and goals")
+        f"each month's end, with the {pc.currency + ' ' if pc.currency else ''}debts, budgets "
+        "and goals as recorded today"
     )
     return {**answer, **pc.labels()}
-
-
-def _primary_only(pc: PanelCurrency, what: str) -> str:
-    if pc.is_primary:
-        return ""
-    return f"; {what} count in {pc.primary}, your primary currency, and are left out here"
 
 
 def liquid_balances(
@@ -292,21 +294,25 @@ def _bills(session: Session, user_id: int) -> tuple[BillSeries, ...]:
     )
 
 
-def _debts(session: Session, user_id: int) -> tuple[DebtInfo, ...]:
-    rows = session.scalars(select(Debt).where(Debt.user_id == user_id).order_by(Debt.id))
+def _debts(session: Session, user_id: int, pc: PanelCurrency) -> tuple[DebtInfo, ...]:
+    rows = session.scalars(
+        select(Debt)
+        .where(Debt.user_id == user_id, in_currency(Debt.currency, pc))
+        .order_by(Debt.id)
+    )
     return tuple(
         DebtInfo(d.name, float(d.balance), float(d.apr), float(d.minimum_payment)) for d in rows
     )
 
 
 def _budgets(
-    session: Session, user_id: int, month: str | None
+    session: Session, user_id: int, month: str | None, pc: PanelCurrency
 ) -> tuple[dict[str, float], float | None]:
-    """Budgets in force in ``month``: per category slug, and the total one (None if unset)."""
+    """Budgets in ``pc``'s currency in force in ``month``: per category slug, and the total."""
     rows = session.execute(
         select(Budget, Category.slug)
         .outerjoin(Category, Category.id == Budget.category_id)
-        .where(Budget.user_id == user_id)
+        .where(Budget.user_id == user_id, in_currency(Budget.currency, pc))
         .order_by(Budget.id)
     ).all()
     per: dict[str, float] = {}
@@ -342,12 +348,9 @@ def investment_readiness(
     result = readiness(
         table,
         liquid_balance=None if last is None else balances.get(last),
-        debts=_debts(session, user_id) if pc.is_primary else (),
+        debts=_debts(session, user_id, pc),
     )
-    out = {"month": last, **result.to_dict(), **pc.labels()}
-    if not pc.is_primary:
-        out["reasons"] = [*out["reasons"], _primary_only(pc, "debts").removeprefix("; ")]
-    return out
+    return {"month": last, **result.to_dict(), **pc.labels()}
 
 
 # ------------------------------------------------------------------ CLI

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from fincast.api.deps import CurrentUser, IdPath, Limit, Offset, SessionDep
 from fincast.api.problems import responses
+from fincast.api.schemas.common import CurrencyQuery
 from fincast.api.schemas.detections import AnomaliesPublic, AnomalyPublic, ReviewUpdate, Status
 from fincast.ledger.models import ReviewStatus
 from fincast.services import anomalies as service
@@ -25,13 +26,21 @@ def list_anomalies(
     limit: Limit = 100,
     status: Status | None = Query(None, description="Only flags with this status."),
     kind: Kind | None = Query(None, description="Only flags of this kind."),
+    currency: CurrencyQuery = None,
 ) -> AnomaliesPublic:
-    """The user's flags, newest first (detected again first when the ledger changed)."""
+    """The user's flags, newest first (detected again first when the ledger changed).
+
+    With ``currency``: the flags of that currency only, i.e. those of transactions in your
+    accounts in it, and the month and category-spike flags of its monthly panel (a currency
+    other than your primary one is named in their subject, e.g. ``2024-05 EUR``). A
+    currency none of your accounts is in is a 422 naming it.
+    """
     rows, count = service.list_flags(
         session,
         user.id,
         status=ReviewStatus(status) if status else None,
         kind=kind,
+        currency=currency,
         offset=offset,
         limit=limit,
     )

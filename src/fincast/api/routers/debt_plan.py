@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from fincast.api.deps import CurrentUser, EngineDep, SessionDep
 from fincast.api.problems import responses
+from fincast.api.schemas.common import CurrencyQuery, InCurrency
 from fincast.errors import InputError
 from fincast.services import debt_plan as service
 
@@ -88,8 +89,8 @@ class SurplusSplitPublic(BaseModel):
     to_month: str | None
 
 
-class DebtPlanPublic(BaseModel):
-    """Every strategy for the user's debts with the same monthly extra."""
+class DebtPlanPublic(InCurrency):
+    """Every strategy for the user's debts in one currency with the same monthly extra."""
 
     extra: Decimal
     extra_source: str
@@ -136,6 +137,13 @@ def debt_plan(
             description="Your own order as comma-separated debt ids (default: creation order).",
         ),
     ] = None,
+    currency: CurrencyQuery = None,
 ) -> Any:
-    """Months to debt-free, total interest and the month-by-month schedule per strategy."""
-    return service.debt_plan(engine, session, user.id, extra=extra, order=_order(order))
+    """Months to debt-free, total interest and the month-by-month schedule per strategy.
+
+    Of your debts in ``currency`` (default: your primary one), with the surplus and the
+    emergency fund of your accounts in it.
+    """
+    return service.debt_plan(
+        engine, session, user.id, extra=extra, order=_order(order), currency=currency
+    )

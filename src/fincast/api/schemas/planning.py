@@ -1,13 +1,19 @@
-"""Schemas of budgets, savings goals and debts."""
+"""Schemas of budgets, savings goals and debts.
+
+Each is in one currency: the one sent, which must be that of one of your accounts (else
+422 naming it), or your primary currency; a debt tied to an account is in that account's
+currency. Answers in a currency count only the budgets, goals and debts in it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from fincast.api.schemas.common import (
+    Currency,
     Day,
     Id,
     Month,
@@ -18,6 +24,12 @@ from fincast.api.schemas.common import (
     Schema,
     Timestamp,
 )
+
+_CURRENCY_DOC = (
+    "ISO 4217 code of one of your accounts' currencies (default: your primary currency; "
+    "a debt with an account: the account's)."
+)
+_CURRENCY_PUBLIC = "The currency of the amounts; answers in this currency count it."
 
 
 def _month_order(start: dt.date | None, end: dt.date | None) -> None:
@@ -33,6 +45,7 @@ class BudgetCreate(Schema):
 
     category_id: Id | None = None
     amount: PositiveMoney
+    currency: Currency | None = Field(None, description=_CURRENCY_DOC)
     start_month: Month | None = None
     end_month: Month | None = None
 
@@ -49,6 +62,7 @@ class BudgetUpdate(Schema):
 
     category_id: Id | None = None
     amount: PositiveMoney | None = None
+    currency: Currency | None = Field(None, description=_CURRENCY_DOC)
     start_month: Month | None = None
     end_month: Month | None = None
 
@@ -64,6 +78,7 @@ class BudgetPublic(PublicSchema):
     id: int
     category_id: int | None
     amount: Decimal
+    currency: str = Field(description=_CURRENCY_PUBLIC)
     start_month: dt.date | None
     end_month: dt.date | None
     created_at: Timestamp
@@ -86,6 +101,7 @@ class GoalCreate(Schema):
     target_amount: PositiveMoney
     target_date: Day
     start_amount: PositiveMoney = Decimal("0.00")
+    currency: Currency | None = Field(None, description=_CURRENCY_DOC)
 
 
 class GoalUpdate(Schema):
@@ -95,6 +111,7 @@ class GoalUpdate(Schema):
     target_amount: PositiveMoney | None = None
     target_date: Day | None = None
     start_amount: PositiveMoney | None = None
+    currency: Currency | None = Field(None, description=_CURRENCY_DOC)
 
 
 class GoalPublic(PublicSchema):
@@ -105,6 +122,7 @@ class GoalPublic(PublicSchema):
     target_amount: Decimal
     target_date: dt.date
     start_amount: Decimal
+    currency: str = Field(description=_CURRENCY_PUBLIC)
     created_at: Timestamp
 
 
@@ -126,6 +144,7 @@ class DebtCreate(Schema):
     apr: Rate
     minimum_payment: PositiveMoney
     account_id: Id | None = None
+    currency: Currency | None = Field(None, description=_CURRENCY_DOC)
 
 
 class DebtUpdate(Schema):
@@ -138,6 +157,7 @@ class DebtUpdate(Schema):
     apr: Rate | None = None
     minimum_payment: PositiveMoney | None = None
     account_id: Id | None = None
+    currency: Currency | None = Field(None, description=_CURRENCY_DOC)
 
 
 class DebtPublic(PublicSchema):
@@ -149,6 +169,7 @@ class DebtPublic(PublicSchema):
     apr: Decimal
     minimum_payment: Decimal
     account_id: int | None
+    currency: str = Field(description=_CURRENCY_PUBLIC)
     created_at: Timestamp
 
 

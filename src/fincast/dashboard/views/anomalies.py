@@ -90,8 +90,10 @@ def _suggestions(api: DashboardApi) -> None:
 def render(api: DashboardApi) -> None:
     """The anomalies page."""
     st.header("Anomalies")
-    currency = data.main_currency(api)
-    flags = data.rows(api, "anomalies", limit=500)
+    # one currency at a time, so each amount is shown in its own currency
+    currency = data.currency_selector(api)
+    several = len(data.currencies(api)) > 1
+    flags = data.rows(api, "anomalies", limit=500, currency=currency if several else None)
     shown = [f for f in flags if f["status"] != "dismissed"]
     dismissed = [f for f in flags if f["status"] == "dismissed"]
     if not flags:

@@ -59,16 +59,23 @@ def strategies_table(body: Mapping[str, Any], currency: str) -> pd.DataFrame:
 def render(api: DashboardApi) -> None:
     """The debt plan page."""
     st.header("Debt plan")
-    currency = data.main_currency(api)
+    # the debts in one currency, with the surplus and savings of the accounts in it
+    currency = data.currency_selector(api)
     extra = st.number_input(
         "Extra a month on top of the minimums (0 = use the suggested split)",
         min_value=0.0,
         value=0.0,
         step=25.0,
     )
-    body = api.call("debt_plan", extra=f"{extra:.2f}" if extra > 0 else None)
+    body = api.call(
+        "debt_plan",
+        extra=f"{extra:.2f}" if extra > 0 else None,
+        currency=data.currency_param(api, currency),
+    )
     if not body["debts"]:
-        st.info("No debts yet: add them on the Goals & debts page to see a payoff plan.")
+        st.info(
+            f"No debts yet in {currency}: add them on the Goals & debts page to see a payoff plan."
+        )
         return
     st.caption(
         f"Minimums plus {data.money(body['extra'], currency)} a month "

@@ -112,7 +112,12 @@ def _overspending(api: DashboardApi, names: Mapping[str, str], currency: str) ->
         key="insights_threshold",
     )
     try:
-        result = data.read(api, "overspending", threshold=round(float(threshold), 2))
+        result = data.read(
+            api,
+            "overspending",
+            threshold=round(float(threshold), 2),
+            currency=data.currency_param(api, currency),
+        )
     except DashboardError as exc:
         st.info(f"Not available yet: {exc}")
         return
@@ -167,7 +172,11 @@ def _budget(api: DashboardApi, names: Mapping[str, str], currency: str) -> None:
     total_budget = None if total <= 0 else Decimal(str(total)).quantize(Decimal("0.01"))
     try:
         plan = data.read(
-            api, "budget_plan", total_budget=total_budget, safety_margin=round(float(margin), 2)
+            api,
+            "budget_plan",
+            total_budget=total_budget,
+            safety_margin=round(float(margin), 2),
+            currency=data.currency_param(api, currency),
         )
     except DashboardError as exc:
         st.warning(str(exc))
@@ -187,7 +196,7 @@ def _budget(api: DashboardApi, names: Mapping[str, str], currency: str) -> None:
 
 def _alerts(api: DashboardApi, names: Mapping[str, str], currency: str) -> None:
     try:
-        result = data.read(api, "alerts")
+        result = data.read(api, "alerts", currency=data.currency_param(api, currency))
     except DashboardError as exc:
         st.info(f"Not available yet: {exc}")
         return
@@ -206,7 +215,8 @@ def _alerts(api: DashboardApi, names: Mapping[str, str], currency: str) -> None:
 def render(api: DashboardApi) -> None:
     """The insights page."""
     st.header("Insights")
-    currency = data.main_currency(api)
+    # one currency at a time: its forecast, and the budgets in it
+    currency = data.currency_selector(api)
     names = data.category_names(api)
     _overspending(api, names, currency)
     _budget(api, names, currency)

@@ -1,4 +1,8 @@
-"""Budgets (with progress against this month's spending), savings goals and debts."""
+"""Budgets (with progress against this month's spending), savings goals and debts.
+
+Each budget, goal and debt is in one currency of the user's accounts; the forms offer them
+when there is more than one (default: the primary currency), and lists show each row's.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,24 @@ from fincast.dashboard.session import DashboardApi, DashboardError
 
 def _money_str(value: float) -> str:
     return str(Decimal(str(value)).quantize(Decimal("0.01")))
+
+
+def _currency_input(api: DashboardApi, key: str) -> str | None:
+    """A currency picker among the user's currencies (None: one currency, the default)."""
+    options = data.currencies(api)
+    if len(options) < 2:
+        return None
+    primary = data.main_currency(api)
+    index = options.index(primary) if primary in options else 0
+    return str(
+        st.selectbox(
+            "Currency",
+            options,
+            index=index,
+            key=key,
+            help="One of your accounts' currencies; answers in it count this row.",
+        )
+    )
 
 
 def _save(api: DashboardApi, name: str, *args: Any, **kwargs: Any) -> None:
@@ -56,17 +78,16 @@ def budgets(api: DashboardApi) -> None:
     for b in items:
         label = "All spending" if b["category_id"] is None else names.get(b["category_id"], "?")
         share = b["share"]
+        cur = b.get("currency") or currency
         text = (
-            f"**{label}**: {data.money(b['spent'], currency)} of "
-            f"{data.money(b['amount'], currency)} ({100 * share:.0f}%)"
+            f"**{label}**: {data.money(b['spent'], cur)} of "
+            f"{data.money(b['amount'], cur)} ({100 * share:.0f}%)"
         )
         if share > 1:
             text += " · over budget"
         st.progress(min(share, 1.0), text=text)
         prev = last[b["id"]]
-        st.caption(
-            f"{before:%B}: {data.money(prev['spent'], currency)} ({100 * prev['share']:.0f}%)"
-        )
+        st.caption(f"{before:%B}: {data.money(prev['spent'], cur)} ({100 * prev['share']:.0f}%)")
     left, right = st.columns(2)
     with left, st.form("new-budget", clear_on_submit=True):
         st.subheader("New budget")
@@ -76,8 +97,9 @@ def budgets(api: DashboardApi) -> None:
             format_func=lambda i: "All spending" if i is None else names[i],
         )
         amount = st.number_input("Monthly limit", min_value=0.01, value=300.0, step=10.0)
+        in_currency = _currency_input(api, "budget_currency")
         if st.form_submit_button("Create budget", type="primary"):
-            _save(api, "create_budget", _money_str(amount), category_id=cat)
+            _save(api, "create_budget", _money_str(amount), category_id=cat, currency=in_currency)
     if items:
         with right:
             st.subheader("Change or delete")
@@ -85,6 +107,7 @@ def budgets(api: DashboardApi) -> None:
                 b["id"]: (
                     "All spending" if b["category_id"] is None else names.get(b["category_id"], "?")
                 )
+                + (f" ({b['currency']})" if b.get("currency") else "")
                 for b in items
             }
             amounts = {b["id"]: float(b["amount"]) for b in items}
@@ -124,9 +147,9 @@ def goals_and_debts(api: DashboardApi) -> None:
             pd.DataFrame([_goal_row(api, g, currency, today) for g in goals]).set_index("Goal")
         )
         st.caption(
-            "Chance and amounts from the forecast of your household's savings, as if all of "
-            "it went to that goal; past 12 months the forecast is extended (see each goal's "
-            "assumptions in the API)."
+            "Chance and amounts from the forecast of your household's savings in the goal's "
+            "currency, as if all of it went to that goal; past 12 months the forecast is "
+            "extended (see each goal's assumptions in the API)."
         )
     else:
         st.info("No goals yet.")
@@ -137,6 +160,7 @@ def goals_and_debts(api: DashboardApi) -> None:
         target = st.number_input("Target amount", min_value=0.01, value=5000.0, step=100.0)
         due = st.date_input("By", value=today.replace(year=today.year + 1))
         start = st.number_input("Already saved", min_value=0.0, value=0.0, step=100.0)
+        in_currency = _currency_input(api, "goal_currency")
         if st.form_submit_button("Create goal", type="primary") and name.strip():
             _save(
                 api,
@@ -145,6 +169,7 @@ def goals_and_debts(api: DashboardApi) -> None:
                 _money_str(target),
                 due,
                 start_amount=_money_str(start),
+                currency=in_currency,
             )
     if goals:
         with right:
@@ -162,8 +187,10 @@ def _goal_row(
     """One goal with its forecast: chance by its date, monthly savings needed, pace date."""
     goal, saved = Decimal(str(g["target_amount"])), Decimal(str(g["start_amount"]))
     due = dt.date.fromisoformat(str(g["target_date"]))
+    currency = g.get("currency") or currency
     row: dict[str, Any] = {
         "Goal": g["name"],
+        "Currency": currency,
         "Target": data.money(goal, currency),
         "By": due.isoformat(),
         "Saved": data.money(saved, currency),
@@ -193,9 +220,12 @@ def _debts(api: DashboardApi, currency: str) -> None:
                 [
                     {
                         "Debt": d["name"],
-                        "Balance": data.money(d["balance"], currency),
+                        "Currency": d.get("currency") or currency,
+                        "Balance": data.money(d["balance"], d.get("currency") or currency),
                         "APR": f"{Decimal(str(d['apr'])):.2f}%",
-                        "Minimum payment": data.money(d["minimum_payment"], currency),
+                        "Minimum payment": data.money(
+                            d["minimum_payment"], d.get("currency") or currency
+                        ),
                     }
                     for d in debts
                 ]
@@ -210,6 +240,7 @@ def _debts(api: DashboardApi, currency: str) -> None:
         balance = st.number_input("Balance", min_value=0.01, value=1000.0, step=100.0)
         apr = st.number_input("APR (%)", min_value=0.0, max_value=100.0, value=19.99, step=0.5)
         minimum = st.number_input("Minimum monthly payment", min_value=0.01, value=50.0, step=10.0)
+        in_currency = _currency_input(api, "debt_currency")
         if st.form_submit_button("Create debt", type="primary") and name.strip():
             _save(
                 api,
@@ -218,6 +249,7 @@ def _debts(api: DashboardApi, currency: str) -> None:
                 _money_str(balance),
                 _money_str(apr),
                 _money_str(minimum),
+                currency=in_currency,
             )
     if debts:
         with right:
