@@ -47,4 +47,6 @@ def test_a_budget_is_made_in_the_currency_picked(user_with_data: DashboardApi, p
     assert not at.exception, at.exception
     (budget,) = user_with_data.call("budgets")["data"]
     assert (budget["amount"], budget["currency"]) == ("250.00", "USD")
-    assert any("$250.00" in bar.proto.text for bar in at.get("progress"))
+    (bar,) = at.get("progress")
+    # Against the USD spending alone: the user's transactions are all in EUR.
+    assert "$0.00 of $250.00" in bar.proto.text and bar.proto.value == 0

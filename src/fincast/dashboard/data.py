@@ -223,8 +223,13 @@ def this_month() -> dt.date:
     return dt.date.today().replace(day=1)
 
 
-def month_spending(api: DashboardApi, month: dt.date) -> dict[int | None, Decimal]:
-    """Money out per category id in ``month`` (positive amounts), every page of it."""
+def month_spending(
+    api: DashboardApi, month: dt.date, currency: str | None = None
+) -> dict[int | None, Decimal]:
+    """Money out per category id in ``month`` (positive amounts), every page of it.
+
+    ``currency``: only transactions in it (amounts in different currencies are never added).
+    """
     end = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     totals: dict[int | None, Decimal] = {}
     offset = 0
@@ -234,6 +239,8 @@ def month_spending(api: DashboardApi, month: dt.date) -> dict[int | None, Decima
             offset=offset,
         )  # fmt: skip
         for row in page["data"]:
+            if currency is not None and row.get("currency") != currency:
+                continue
             cat = row.get("category_id")
             totals[cat] = totals.get(cat, Decimal(0)) - Decimal(str(row["amount"]))
         offset += len(page["data"])

@@ -69,9 +69,18 @@ def budgets(api: DashboardApi) -> None:
     cats = data.categories(api)
     names = {c["id"]: c["name"] for c in cats if c["kind"] == "expense"}
     currency = data.main_currency(api)
-    items = progress(data.rows(api, "budgets"), data.month_spending(api, month), cats)
     before = (month - dt.timedelta(days=1)).replace(day=1)
-    last = {b["id"]: b for b in progress(items, data.month_spending(api, before), cats)}
+    items: list[dict[str, Any]] = []
+    last: dict[int, dict[str, Any]] = {}
+    all_budgets = data.rows(api, "budgets")
+    # Each budget against the spending in its own currency (never a sum across currencies).
+    for cur in sorted({b.get("currency") or currency for b in all_budgets}):
+        mine = [b for b in all_budgets if (b.get("currency") or currency) == cur]
+        now = progress(mine, data.month_spending(api, month, cur), cats)
+        items += now
+        last |= {b["id"]: b for b in progress(now, data.month_spending(api, before, cur), cats)}
+    order = {b["id"]: i for i, b in enumerate(all_budgets)}
+    items.sort(key=lambda b: order[b["id"]])
     st.caption(f"Spending so far in {month:%B %Y} against each monthly budget.")
     if not items:
         st.info("No budgets yet: set a monthly limit for a category below.")
