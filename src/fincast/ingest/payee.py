@@ -22,7 +22,8 @@ _DATE_TIME = re.compile(
     r"|\b\d{1,2}[./-]\d{1,2}(?:[./-]\d{2,4})?(?:[/ ]\d{1,2}[.:]\d{2})?\b"  # 24.05.11/09.18
     r"|\b\d{1,2}[:.h]\d{2}(?::\d{2})?\b"  # 14:23, 09.18, 9h30
 )
-_MASKED = re.compile(r"[x*]{2,}\d*|\*+")
+# A card or account mask ("xxx1234", "****1234"), not an "xx" inside a word ("exxon", "xxl").
+_MASKED = re.compile(r"(?<![a-z0-9])[x*]{2,}\d*(?![a-z])|\*+")
 # Runs of two or more short numbers are what a date or time becomes after normalising.
 _NUMBER_RUN = re.compile(r"\b\d{1,2}(?: \d{1,2}){1,}\b")
 _NON_WORD = re.compile(r"[^0-9a-z& ]+")

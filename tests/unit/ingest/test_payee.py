@@ -96,3 +96,11 @@ def test_extraction_leaves_fingerprint_normalisation_alone() -> None:
     # Fingerprints (de-duplication across re-imports) use normalize_payee, which must not move.
     raw = "BEA NR:XXX1234 24.05.11/09.18 PETS PLACE KATWIJK KATWI,PAS999"
     assert normalize_payee(raw) == "bea nr xxx1234 24 05 11 09 18 pets place katwijk katwi pas999"
+
+
+def test_an_xx_inside_a_word_is_not_a_card_mask() -> None:
+    from fincast.ingest.payee import extract_payee
+
+    assert extract_payee("Exxon Mobil Corporation") == "exxon mobil corporation"
+    assert extract_payee("CARD PURCHASE ****1234 XXL SPORTS") == "xxl sports"
+    assert extract_payee("POS XX1234 TESCO") == "tesco"
