@@ -56,18 +56,6 @@ def write_transactions(
         revisions.touch(conn, *users)
 
 
-def transaction_encoder(
-    conn: Connection, columns: Sequence[str], fixed: Iterable[str] = ()
-) -> Callable[[Sequence[Any]], Any]:
-    """How :func:`write_encoded_transactions` takes each row: as the driver will, made ahead.
-
-    An import encodes its rows before its write transaction (``conn`` is any connection of
-    the same engine), so the transaction only hands them to the driver. ``fixed`` names the
-    columns given to the write once for every row (not in ``columns``).
-    """
-    return BulkInsertIgnore(conn, _TABLE, columns, fixed=dict.fromkeys(fixed, 0)).encode
-
-
 def write_encoded_transactions(
     conn: Connection,
     batches: Iterable[list[Any]],
@@ -77,7 +65,7 @@ def write_encoded_transactions(
     user_ids: Iterable[int],
     cache_mib: int = 128,
 ) -> int:
-    """Insert batches of rows from :func:`transaction_encoder`, skipping stored fingerprints.
+    """Insert batches of encoded rows (:class:`TransactionStage`), skipping stored fingerprints.
 
     ``fixed`` holds the integer columns with one value for every row (the import batch);
     ``user_ids`` are the owners of the rows (their data-revision tokens change at commit).
@@ -95,8 +83,8 @@ def write_encoded_transactions(
 class TransactionStage:
     """An import's new rows between its reads and its write transaction, ready for the driver.
 
-    Each batch is encoded with :attr:`encode` (a row at a time) or :attr:`encode_columns`
-    (the batch given as columns) and handed to :meth:`add`; in the write
+    Each batch is encoded with :attr:`encode_columns` (the batch given as columns) and
+    handed to :meth:`add`; in the write
     transaction, on a connection the stage is :meth:`attached` to, :meth:`write` inserts
     every row, skipping stored fingerprints. No connection of the engine is held in between
     (``conn`` serves only to make the encoder). On SQLite the batches wait in a database
@@ -115,12 +103,10 @@ class TransactionStage:
         if conn.dialect.name == "sqlite":
             self._staged = StagedInsertIgnore(conn, _TABLE, self.columns, fixed)
             self._stack.callback(self._staged.close)
-            self.encode = self._staged.encode
             self.encode_columns = self._staged.encode_columns
         else:
             self._spool = self._stack.enter_context(spool_chunks())
             writer = BulkInsertIgnore(conn, _TABLE, self.columns, fixed=dict.fromkeys(fixed, 0))
-            self.encode = writer.encode
             self.encode_columns = writer.encode_columns
 
     def __enter__(self) -> TransactionStage:
@@ -138,7 +124,7 @@ class TransactionStage:
         return self._spool.count
 
     def add(self, batch: list[Any]) -> None:
-        """Keep ``batch`` (rows from :attr:`encode`) for the write."""
+        """Keep ``batch`` (rows from :attr:`encode_columns`) for the write."""
         if self._staged is not None:
             self._staged.add(batch)
         else:

@@ -231,24 +231,22 @@ class _Router:
         if match is not None:
             sibling = self.targets.get(match.id) or self._target(match)
         elif self.create and not named:
-            sibling = self._create(name, currency=currency, bank_ref=None)
+            sibling = self._create(name, currency=currency, named=False)
         if sibling is not None:
             self.targets[sibling.id] = sibling
         self.siblings[key] = sibling
         return sibling
 
-    def _create(
-        self, key: str, *, currency: str | None = None, bank_ref: str | None = ""
-    ) -> _Target:
+    def _create(self, key: str, *, currency: str | None = None, named: bool = True) -> _Target:
         """A target for a new account named ``key``, created unless this is a dry run.
 
-        In ``currency`` (default: the chosen account's); its bank id is ``key`` unless
-        ``bank_ref`` is given (None: no bank id).
+        In ``currency`` (default: the chosen account's); its bank id is ``key`` when the
+        file named the account so (``named``), else it has none.
         """
         kind = AccountType.CREDIT_CARD if "card" in key.lower() else AccountType.CHECKING
         currency = currency or self.chosen.currency
         name = key.strip()[:100]
-        ref = key if bank_ref == "" else bank_ref
+        ref = key if named else None
         if self.dry_run:
             fake = -1 - len(self.targets)
             return _Target(fake, name, currency, self.make_builder(fake, currency), ref, True)
