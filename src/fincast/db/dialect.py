@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
+import os
 import re
 import shutil
 import sqlite3
+import stat
 import tempfile
+import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
@@ -15,7 +20,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Enum, Insert, Table, insert, literal_column
+from sqlalchemy import Connection, Dialect, Engine, Enum, Insert, Table, insert, literal_column
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.types import TypeEngine
 
@@ -313,6 +318,26 @@ class BulkInsertIgnore:
             cursor.close()
 
 
+#: Stages older than this are an import that died (a killed process): removed by the next.
+STALE_STAGE_SECONDS = 6 * 3600
+_STAGE_DIR_PREFIX = "fincast-stage-"
+_STAGE_TABLE_PREFIX = "fincast_stage_"
+
+
+def _remove_stale_stage_dirs(now: float) -> None:
+    """Delete the stage folders of imports that died, this user's, older than a few hours."""
+    root = Path(tempfile.gettempdir())
+    for path in root.glob(f"{_STAGE_DIR_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            info = path.lstat()
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+                continue
+            # The stage file's time moves with every batch written: a long import is alive.
+            times = [info.st_mtime, *(f.stat().st_mtime for f in path.iterdir())]
+            if now - max(times) > STALE_STAGE_SECONDS:
+                shutil.rmtree(path, ignore_errors=True)
+
+
 class StagedInsertIgnore:
     """Rows of one write kept in a SQLite file of their own ahead of it, then moved in SQL.
 
@@ -348,7 +373,8 @@ class StagedInsertIgnore:
         self._cols = ", ".join(preparer.quote(c) for c in self.columns)
         self._quote = preparer.quote
         self._target = f"main.{preparer.format_table(table)}"
-        self._dir = Path(tempfile.mkdtemp(prefix="fincast-stage-"))  # 0700: the user's data
+        _remove_stale_stage_dirs(time.time())
+        self._dir = Path(tempfile.mkdtemp(prefix=_STAGE_DIR_PREFIX))  # 0700: the user's data
         self.path = self._dir / "stage.db"
         self._db: sqlite3.Connection | None = sqlite3.connect(self.path, isolation_level=None)
         # A scratch copy: nothing to recover after a crash, so no journal and no syncing.
@@ -415,6 +441,118 @@ class StagedInsertIgnore:
             self._db.close()
             self._db = None
         shutil.rmtree(self._dir, ignore_errors=True)
+
+
+class CopyStagedInsertIgnore:
+    """PostgreSQL: rows of one write ``COPY``-ed into a table of their own ahead of it.
+
+    The counterpart of :class:`StagedInsertIgnore`: each batch (COPY text lines from
+    :attr:`encode_columns`) is copied, as it is ready, into an ``UNLOGGED`` table of this
+    stage in the connection's schema, each time on a connection of ``engine`` held for that
+    batch only and committed at once (no connection is held between batches, and nothing of
+    the ledger is locked: the stage is a table nobody else uses). The write transaction
+    then moves the rows with ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` in the order
+    they came (``fincast_ord``, the stage's primary key), ``chunk`` rows per statement.
+
+    Why: the import's client work (reading, building and encoding rows) and the server's
+    COPY then overlap instead of following each other, and the write transaction holds the
+    move only (docs/benchmarks.md, "Issue 14 (speed), step 6"). :meth:`close` drops the
+    table; a stage left by a killed process is dropped by the next stage created after
+    :data:`STALE_STAGE_SECONDS` (its name carries its creation time).
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        table: Table,
+        columns: Sequence[str],
+        fixed: Iterable[str] = (),
+        *,
+        chunk: int = 50_000,
+    ) -> None:
+        if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg2":
+            raise ValueError(f"no COPY stage for {engine.dialect.name}+{engine.dialect.driver}")
+        self.engine = engine
+        self.fixed_names = tuple(fixed)
+        self.chunk = int(chunk)
+        self.count = 0
+        preparer = engine.dialect.identifier_preparer
+        self._quote = preparer.quote
+        self._cols = ", ".join(preparer.quote(c) for c in columns)
+        self._target = preparer.format_table(table)
+        now = time.time()
+        self.name = f"{_STAGE_TABLE_PREFIX}{int(now)}_{uuid.uuid4().hex[:12]}"
+        with engine.connect() as conn:
+            self.encode_columns = BulkInsertIgnore(
+                conn, table, columns, fixed=dict.fromkeys(self.fixed_names, 0)
+            ).encode_columns
+            self._drop_stale(conn, now)
+            conn.exec_driver_sql(
+                f"CREATE UNLOGGED TABLE {self.name} AS "  # noqa: S608 - our names
+                f"SELECT {self._cols} FROM {self._target} WITH NO DATA"
+            )
+            conn.exec_driver_sql(
+                f"ALTER TABLE {self.name} ADD COLUMN fincast_ord BIGSERIAL PRIMARY KEY"
+            )
+            conn.commit()
+        self._open = True
+
+    def _drop_stale(self, conn: Connection, now: float) -> None:
+        names = conn.exec_driver_sql(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+            "AND tablename LIKE %(prefix)s",
+            {"prefix": _STAGE_TABLE_PREFIX.replace("_", "\\_") + "%"},
+        ).scalars()
+        for name in list(names):
+            stamp = name[len(_STAGE_TABLE_PREFIX) :].split("_", 1)[0]
+            if stamp.isdigit() and now - int(stamp) > STALE_STAGE_SECONDS:
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self._quote(name)}")
+        conn.commit()
+
+    def add(self, batch: list[str]) -> None:
+        """Copy ``batch`` (lines from :attr:`encode_columns`) into the stage and commit."""
+        if not batch:
+            return
+        if not self._open:
+            raise RuntimeError("rows added to a stage after it was closed")
+        buf = io.StringIO()
+        buf.writelines(line + "\n" for line in batch)
+        buf.seek(0)
+        with self.engine.begin() as conn:
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.copy_expert(f"COPY {self.name} ({self._cols}) FROM STDIN", buf)
+            finally:
+                cursor.close()
+        self.count += len(batch)
+
+    def insert(self, conn: Connection, fixed: Mapping[str, int]) -> int:
+        """Move every staged row into the table, in ``conn``'s transaction; returns how many."""
+        if sorted(fixed) != sorted(self.fixed_names):
+            raise ValueError(f"fixed columns {sorted(fixed)} are not {sorted(self.fixed_names)}")
+        names = "".join(f", {self._quote(c)}" for c in fixed)
+        values = "".join(f", {int(v)}" for v in fixed.values())
+        if self.count > self.chunk:
+            # Statistics, so each chunk is read in order through the key (without them the
+            # planner sorts each chunk's rows, on disk past work_mem).
+            conn.exec_driver_sql(f"ANALYZE {self.name}")
+        for start in range(0, self.count, self.chunk):
+            conn.exec_driver_sql(
+                f"INSERT INTO {self._target} ({self._cols}{names}) "  # noqa: S608 - our names
+                f"SELECT {self._cols}{values} FROM {self.name} "
+                f"WHERE fincast_ord > {start} AND fincast_ord <= {start + self.chunk} "
+                "ORDER BY fincast_ord ON CONFLICT DO NOTHING"
+            )
+        return self.count
+
+    def close(self) -> None:
+        """Drop the stage's table."""
+        if not self._open:
+            return
+        self._open = False
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self.name}")
+            conn.commit()
 
 
 def refresh_statistics(conn: Connection, table: Table) -> None:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, nullcontext
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table
+from sqlalchemy.exc import DBAPIError
 
-from fincast.db.dialect import BulkInsertIgnore, StagedInsertIgnore, bulk_write_session
+from fincast.db.dialect import (
+    BulkInsertIgnore,
+    CopyStagedInsertIgnore,
+    StagedInsertIgnore,
+    bulk_write_session,
+)
 from fincast.ingest.rows import TRANSACTION_COLUMNS, TransactionRow
 from fincast.ingest.spool import ChunkSpool, spool_chunks
 from fincast.ledger import revisions
@@ -19,6 +26,7 @@ CHUNK = 10_000
 #: statements; a chunk's text is a few MiB.
 COPY_CHUNK = 50_000
 _TABLE = cast(Table, Transaction.__table__)
+log = logging.getLogger(__name__)
 
 
 def write_transactions(
@@ -84,24 +92,34 @@ class TransactionStage:
     """An import's new rows between its reads and its write transaction, ready for the driver.
 
     Each batch is encoded with :attr:`encode_columns` (the batch given as columns) and
-    handed to :meth:`add`; in the write
-    transaction, on a connection the stage is :meth:`attached` to, :meth:`write` inserts
-    every row, skipping stored fingerprints. No connection of the engine is held in between
-    (``conn`` serves only to make the encoder). On SQLite the batches wait in a database
-    file of their own and the write is one ``INSERT ... SELECT`` inside SQLite
-    (:class:`~fincast.db.dialect.StagedInsertIgnore`); elsewhere they wait in a temporary
-    file and go through :func:`write_encoded_transactions` (PostgreSQL: ``COPY`` through a
-    staging table in the transaction; MariaDB: multi-row ``INSERT``). :meth:`close` (or
-    leaving the ``with``) removes what is staged.
+    handed to :meth:`add`; in the write transaction, on a connection the stage is
+    :meth:`attached` to, :meth:`write` inserts every row, skipping stored fingerprints. No
+    connection of the engine is held in between (``conn`` serves to make the stage). On
+    SQLite the batches wait in a database file of their own and the write is one ``INSERT
+    ... SELECT`` inside SQLite (:class:`~fincast.db.dialect.StagedInsertIgnore`); on
+    PostgreSQL each batch is ``COPY``-ed into an unlogged table of its own as it comes, and
+    the write moves them in SQL (:class:`~fincast.db.dialect.CopyStagedInsertIgnore`; where
+    the role may not create a table, as MariaDB always: the batches wait in a temporary file
+    and go through :func:`write_encoded_transactions`, multi-row ``INSERT`` or ``COPY``
+    through a staging table in the transaction). :meth:`close` (or leaving the ``with``)
+    removes what is staged.
     """
 
     def __init__(self, conn: Connection, columns: Sequence[str], fixed: Iterable[str] = ()) -> None:
         self.columns = tuple(columns)
         self._stack = ExitStack()
-        self._staged: StagedInsertIgnore | None = None
+        self._staged: StagedInsertIgnore | CopyStagedInsertIgnore | None = None
         self._spool: ChunkSpool[Any] | None = None
         if conn.dialect.name == "sqlite":
             self._staged = StagedInsertIgnore(conn, _TABLE, self.columns, fixed)
+        elif conn.dialect.driver == "psycopg2":
+            try:
+                self._staged = CopyStagedInsertIgnore(
+                    conn.engine, _TABLE, self.columns, fixed, chunk=COPY_CHUNK
+                )
+            except DBAPIError as exc:  # no CREATE on the schema: the spool below
+                log.info("import: rows spooled to a file, no stage table (%s)", exc.orig)
+        if self._staged is not None:
             self._stack.callback(self._staged.close)
             self.encode_columns = self._staged.encode_columns
         else:
@@ -133,7 +151,9 @@ class TransactionStage:
 
     def attached(self, conn: Connection) -> AbstractContextManager[None]:
         """The stage readable from ``conn`` while inside (enter it before the transaction)."""
-        return self._staged.attached(conn) if self._staged is not None else nullcontext()
+        if isinstance(self._staged, StagedInsertIgnore):
+            return self._staged.attached(conn)
+        return nullcontext()
 
     def write(
         self,

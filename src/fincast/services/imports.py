@@ -64,6 +64,7 @@ from fincast.panel.build import GAP_MONTHS
 from fincast.services import categorization as learned
 from fincast.services._owned import get_owned
 from fincast.services.forecasting import invalidate
+from fincast.services.heap import collector_paused
 
 log = logging.getLogger(__name__)
 
@@ -650,6 +651,8 @@ class _Job:
         # the driver's form (ledger.writer.TransactionStage). No connection is held while
         # the file is read.
         with contextlib.ExitStack() as scope:
+            # Millions of short-lived objects: the cycle collector waits (services/heap.py).
+            scope.enter_context(collector_paused())
             with self.engine.connect() as conn:
                 # Read first: a write committed after this changes it (ledger/revisions.py).
                 revision = _revision(conn, file.user_id)
