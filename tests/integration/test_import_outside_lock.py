@@ -3,6 +3,10 @@
 Before this, the import batch row was inserted first and the file parsed inside the same
 transaction, so on SQLite every other writer waited for the whole parse (issue 10: a 47 s
 OFX made another user's POST /api/accounts fail with "database is locked").
+
+(On PostgreSQL a file of more than one chunk has its previous chunk copied into the import's
+stage table on a connection of its own while the next is read, outside any transaction of
+the ledger's: tests/integration/test_import_stage.py. The 300 rows here are one chunk.)
 """
 
 from __future__ import annotations

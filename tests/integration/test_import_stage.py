@@ -227,3 +227,26 @@ def test_the_collector_is_off_while_a_file_is_read_and_on_after(
         )
     assert gc.isenabled()
     assert len(while_reading) == 2 * ROWS + 1 and not any(while_reading)
+
+
+def test_postgresql_a_copy_that_fails_in_the_background_fails_the_import(
+    pg: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user_id, account_id = _owner(pg)
+    real_copy = dialect.CopyStagedInsertIgnore._copy
+    copies: list[int] = []
+
+    def copy(self: dialect.CopyStagedInsertIgnore, buf: Any) -> None:
+        copies.append(1)
+        if len(copies) == 2:
+            raise RuntimeError("the server went away")
+        real_copy(self, buf)
+
+    monkeypatch.setattr(dialect.CopyStagedInsertIgnore, "_copy", copy)
+    with pytest.raises(RuntimeError, match="the server went away"):
+        import_file(
+            pg, user_id=user_id, account_id=account_id, data=_csv(25_000), filename="big.csv"
+        )
+    assert len(copies) >= 2
+    assert _count(pg) == 0
+    assert _stage_tables(pg) == []

@@ -14,6 +14,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from decimal import Decimal
 from operator import itemgetter
@@ -448,11 +449,12 @@ class CopyStagedInsertIgnore:
 
     The counterpart of :class:`StagedInsertIgnore`: each batch (COPY text lines from
     :attr:`encode_columns`) is copied, as it is ready, into an ``UNLOGGED`` table of this
-    stage in the connection's schema, each time on a connection of ``engine`` held for that
-    batch only and committed at once (no connection is held between batches, and nothing of
-    the ledger is locked: the stage is a table nobody else uses). The write transaction
-    then moves the rows with ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` in the order
-    they came (``fincast_ord``, the stage's primary key), ``chunk`` rows per statement.
+    stage in the connection's schema, on a thread of the stage while the caller prepares
+    the next batch, each time on a connection of ``engine`` held for that one ``COPY`` and
+    committed at once (nothing of the ledger is locked: the stage is a table nobody else
+    uses). The write transaction then moves the rows with ``INSERT ... SELECT ... ON
+    CONFLICT (conflict) DO NOTHING`` in the order they came (``fincast_ord``, the stage's
+    primary key), ``chunk`` rows per statement.
 
     Why: the import's client work (reading, building and encoding rows) and the server's
     COPY then overlap instead of following each other, and the write transaction holds the
@@ -469,6 +471,7 @@ class CopyStagedInsertIgnore:
         fixed: Iterable[str] = (),
         *,
         chunk: int = 50_000,
+        conflict: Sequence[str] = (),
     ) -> None:
         if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg2":
             raise ValueError(f"no COPY stage for {engine.dialect.name}+{engine.dialect.driver}")
@@ -480,6 +483,8 @@ class CopyStagedInsertIgnore:
         self._quote = preparer.quote
         self._cols = ", ".join(preparer.quote(c) for c in columns)
         self._target = preparer.format_table(table)
+        # The unique key whose duplicates are skipped (checked alone; any unique key if none).
+        self._conflict = f"({', '.join(preparer.quote(c) for c in conflict)})" if conflict else ""
         now = time.time()
         self.name = f"{_STAGE_TABLE_PREFIX}{int(now)}_{uuid.uuid4().hex[:12]}"
         with engine.connect() as conn:
@@ -496,6 +501,8 @@ class CopyStagedInsertIgnore:
             )
             conn.commit()
         self._open = True
+        self._copier = ThreadPoolExecutor(1, thread_name_prefix="fincast-stage")
+        self._pending: Future[None] | None = None
 
     def _drop_stale(self, conn: Connection, now: float) -> None:
         names = conn.exec_driver_sql(
@@ -510,26 +517,42 @@ class CopyStagedInsertIgnore:
         conn.commit()
 
     def add(self, batch: list[str]) -> None:
-        """Copy ``batch`` (lines from :attr:`encode_columns`) into the stage and commit."""
+        """Copy ``batch`` (lines from :attr:`encode_columns`) into the stage, in the background.
+
+        The ``COPY`` runs on a thread of this stage while the caller prepares the next batch;
+        it waits here for the previous one first (so at most one batch is in flight, and an
+        error of the previous ``COPY`` is raised here).
+        """
         if not batch:
             return
         if not self._open:
             raise RuntimeError("rows added to a stage after it was closed")
+        self._wait()
         buf = io.StringIO()
         buf.writelines(line + "\n" for line in batch)
         buf.seek(0)
+        self._pending = self._copier.submit(self._copy, buf)
+        self.count += len(batch)
+
+    def _copy(self, buf: io.StringIO) -> None:
         with self.engine.begin() as conn:
             cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             try:
                 cursor.copy_expert(f"COPY {self.name} ({self._cols}) FROM STDIN", buf)
             finally:
                 cursor.close()
-        self.count += len(batch)
+
+    def _wait(self) -> None:
+        """Wait for the batch in flight, if any; raises its error."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
 
     def insert(self, conn: Connection, fixed: Mapping[str, int]) -> int:
         """Move every staged row into the table, in ``conn``'s transaction; returns how many."""
         if sorted(fixed) != sorted(self.fixed_names):
             raise ValueError(f"fixed columns {sorted(fixed)} are not {sorted(self.fixed_names)}")
+        self._wait()
         names = "".join(f", {self._quote(c)}" for c in fixed)
         values = "".join(f", {int(v)}" for v in fixed.values())
         if self.count > self.chunk:
@@ -541,7 +564,7 @@ class CopyStagedInsertIgnore:
                 f"INSERT INTO {self._target} ({self._cols}{names}) "  # noqa: S608 - our names
                 f"SELECT {self._cols}{values} FROM {self.name} "
                 f"WHERE fincast_ord > {start} AND fincast_ord <= {start + self.chunk} "
-                "ORDER BY fincast_ord ON CONFLICT DO NOTHING"
+                f"ORDER BY fincast_ord ON CONFLICT {self._conflict} DO NOTHING"
             )
         return self.count
 
@@ -550,9 +573,15 @@ class CopyStagedInsertIgnore:
         if not self._open:
             return
         self._open = False
-        with self.engine.connect() as conn:
-            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self.name}")
-            conn.commit()
+        try:
+            self._wait()
+        except Exception:  # noqa: S110 - the import failed already, or fails at the insert
+            pass
+        finally:
+            self._copier.shutdown(wait=True)
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self.name}")
+                conn.commit()
 
 
 def refresh_statistics(conn: Connection, table: Table) -> None:

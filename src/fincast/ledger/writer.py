@@ -26,6 +26,8 @@ CHUNK = 10_000
 #: statements; a chunk's text is a few MiB.
 COPY_CHUNK = 50_000
 _TABLE = cast(Table, Transaction.__table__)
+#: The ledger's key of a row: a re-imported row has the same (its other unique key is the id).
+_KEY = ("account_id", "fingerprint")
 log = logging.getLogger(__name__)
 
 
@@ -115,7 +117,7 @@ class TransactionStage:
         elif conn.dialect.driver == "psycopg2":
             try:
                 self._staged = CopyStagedInsertIgnore(
-                    conn.engine, _TABLE, self.columns, fixed, chunk=COPY_CHUNK
+                    conn.engine, _TABLE, self.columns, fixed, chunk=COPY_CHUNK, conflict=_KEY
                 )
             except DBAPIError as exc:  # no CREATE on the schema: the spool below
                 log.info("import: rows spooled to a file, no stage table (%s)", exc.orig)

@@ -6,9 +6,10 @@ counting frees at once; each allocation burst still triggers young collections, 
 long-lived objects the work creates (parse caches, the scientific modules the model
 imports) trigger full ones, which walk every object of the process. In a 1,000,000-row
 import into SQLite the collector took 6.2 s of 37 s of CPU (16 full collections, 4.0 s;
-docs/benchmarks.md, "Issue 14 (speed), step 6"). Nothing the import makes needs the cycle
-collector to be freed in time: it holds no cycles of its own beyond a chunk, and what
-others make meanwhile is collected when the pause ends.
+docs/benchmarks.md, "Issue 14 (speed), step 6"). So the automatic collector is off while a
+file is read, and the import collects the young generations itself after each chunk
+(:func:`collect_young`): a cycle made in a chunk is freed after it, so garbage does not
+grow with the file, and the long-lived objects are not walked again until the pause ends.
 """
 
 from __future__ import annotations
@@ -46,3 +47,14 @@ def collector_paused() -> Iterator[None]:
             _holders -= 1
             if _holders == 0 and _resume:
                 gc.enable()
+
+
+def collect_young() -> None:
+    """Collect the young generations now (for a paused collector, between chunks of work).
+
+    A cycle made while a chunk was handled is freed here instead of when the pause ends, so
+    a long file's garbage does not pile up; what survives (caches, modules) moves to the old
+    generation, which is walked again only after the pause. Costs about what the automatic
+    young collections would have.
+    """
+    gc.collect(1)

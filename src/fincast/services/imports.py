@@ -64,7 +64,7 @@ from fincast.panel.build import GAP_MONTHS
 from fincast.services import categorization as learned
 from fincast.services._owned import get_owned
 from fincast.services.forecasting import invalidate
-from fincast.services.heap import collector_paused
+from fincast.services.heap import collect_young, collector_paused
 
 log = logging.getLogger(__name__)
 
@@ -691,6 +691,7 @@ class _Job:
                     _encoded(new, suggested, stage.encode_columns, known, transfer_ids, settled)
                 )
                 kept += len(chunk) - len(new)
+                collect_young()
             if offered == 0:
                 raise EmptyImportError(
                     f"{file.filename}: no transactions in this {file.format.upper()} file"
