@@ -323,6 +323,7 @@ class BulkInsertIgnore:
 STALE_STAGE_SECONDS = 6 * 3600
 _STAGE_DIR_PREFIX = "fincast-stage-"
 _STAGE_TABLE_PREFIX = "fincast_stage_"
+_COPY_READ = 1 << 20
 
 
 def _remove_stale_stage_dirs(now: float) -> None:
@@ -538,7 +539,11 @@ class CopyStagedInsertIgnore:
         with self.engine.begin() as conn:
             cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             try:
-                cursor.copy_expert(f"COPY {self.name} ({self._cols}) FROM STDIN", buf)
+                # Read in 1 MiB pieces: psycopg2's default 8 KiB makes hundreds of calls per
+                # batch, each taking the interpreter lock from the thread reading the file.
+                cursor.copy_expert(
+                    f"COPY {self.name} ({self._cols}) FROM STDIN", buf, size=_COPY_READ
+                )
             finally:
                 cursor.close()
 
