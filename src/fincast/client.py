@@ -395,9 +395,14 @@ class FincastClient:
 
     # -- detections: recurring series, anomalies, rule suggestions ----------------------
 
-    def recurring(self, *, status: str | None = None, limit: int = 100) -> Page:
-        """Detected subscriptions and bills (``status``: new, confirmed or dismissed)."""
-        params = _clean({"status": status, "limit": limit})
+    def recurring(
+        self, *, status: str | None = None, currency: str | None = None, limit: int = 100
+    ) -> Page:
+        """Detected subscriptions and bills (``status``: new, confirmed or dismissed).
+
+        Each in its own currency; of ``currency`` only, if given.
+        """
+        params = _clean({"status": status, "currency": currency, "limit": limit})
         out: Page = self._json("GET", "/api/recurring", params=params)
         return out
 

@@ -186,7 +186,11 @@ def test_budget_alerts_plan_and_overspending_count_the_budgets_of_their_currency
         for p, b in (("USD", p_usd), ("EUR", p_eur))
     }
     assert (line["USD"]["own_budget"], line["EUR"]["own_budget"]) == ("300.00", "150.00")
-    assert line["EUR"]["basis"] == "own_budget"
+    # the EUR groceries are a steady 210 a month: a EUR recurring bill, the EUR plan's
+    # floor above the 150 budget; the USD plan counts no EUR bill (issue 14, 0011)
+    assert (line["EUR"]["basis"], line["EUR"]["floor"]) == ("fixed", "210.00")
+    assert "groceries eur" in line["EUR"]["reason"]
+    assert line["USD"]["floor"] == "0.00"
     o_eur = _get(client, bob, "/api/insights/overspending", currency="EUR")
     risk = next(c for c in o_eur["categories"] if c["category"] == "groceries")
     assert (risk["limit"], risk["limit_source"]) == (150.0, "budget")

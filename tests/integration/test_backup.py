@@ -165,6 +165,7 @@ def _seed(engine: Engine) -> None:
                     user_id=user.id,
                     payee_key="coffee shop",
                     cadence="monthly",
+                    currency="EUR",
                     status=ReviewStatus.DISMISSED,
                     payee="Coffee Shop ünï",
                     category_id=cats[1].id,
@@ -196,6 +197,7 @@ def _seed(engine: Engine) -> None:
                     posted_date=dt.date(2024, 1, 1),
                     month="2024-01",
                     amount=Decimal("-1095.00"),
+                    currency="EUR",
                     score=5.25,
                     reason="dining spending 5.6x your usual month (1,095.00 against 195.00)",
                     detected_at=T0,
@@ -299,8 +301,14 @@ def test_round_trip_preserves_every_row_and_field(seeded: Engine, tmp_path: Path
     source = list(Transaction.__table__.columns.keys()).index("category_source")
     user_tx = [r for r in after["transactions"] if r[source] == CategorySource.USER]
     assert len(user_tx) == 2
-    # the plans' own currencies (migration 0010) come back as they were
-    for model, expected in ((Budget, {"EUR"}), (SavingsGoal, {"EUR"}), (Debt, {"USD"})):
+    # the plans' own currencies (migration 0010) and the detections' (0011) come back
+    for model, expected in (
+        (Budget, {"EUR"}),
+        (SavingsGoal, {"EUR"}),
+        (Debt, {"USD"}),
+        (RecurringSeriesRecord, {"EUR"}),
+        (AnomalyRecord, {"EUR"}),
+    ):
         column = list(model.__table__.columns.keys()).index("currency")
         rows = after[model.__tablename__]
         assert {r[column] for r in rows} == expected, model.__tablename__

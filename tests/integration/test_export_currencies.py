@@ -41,3 +41,35 @@ def test_an_export_from_before_plan_currencies_gets_the_primary_and_the_accounts
     assert _currencies(again, "budgets") == [("300.00", "EUR"), ("2000.00", "EUR")]
     assert _currencies(again, "goals") == [("Holiday", "EUR")]
     assert _currencies(again, "debts") == [("Card debt", "USD"), ("Family loan", "EUR")]
+
+
+def test_an_export_from_before_detection_currencies_gets_the_accounts_and_subjects(
+    engine: Engine,
+) -> None:
+    """Series and flags of an export made before migration 0011: a series its account's
+    currency (else the primary one), a transaction flag its transaction's account's, a
+    month or spike flag the currency its subject names (else the primary one)."""
+    owner = _seed(engine)
+    doc = _export(engine, owner)
+    assert [(r["payee_key"], r["currency"]) for r in doc["recurring_series"]] == [
+        ("netflix", "EUR"),
+        ("gym", "USD"),
+    ]
+    spike = dict(doc["anomalies"][1], subject="groceries:2024-02 USD", status="new")
+    doc["anomalies"].append({**spike, "id": spike["id"] + 1000})
+    for table in ("recurring_series", "anomalies"):
+        for row in doc[table]:
+            del row["currency"]
+    other = _new_user(engine, "older@example.org")
+    import_json(engine, other, doc)
+    again = _export(engine, other)
+    # netflix is the EUR checking account's; the gym series has no account: the primary EUR
+    assert [(r["payee_key"], r["currency"]) for r in again["recurring_series"]] == [
+        ("netflix", "EUR"),
+        ("gym", "EUR"),
+    ]
+    assert [(r["kind"], r["currency"]) for r in again["anomalies"]] == [
+        ("transaction", "EUR"),  # its transaction is in the EUR checking account
+        ("category_spike", "EUR"),  # no currency named: the primary one
+        ("category_spike", "USD"),  # named in its subject
+    ]

@@ -221,3 +221,128 @@ def test_plans_get_their_users_primary_currency_in_0010(backend: str, tmp_path: 
         with engine.connect() as conn:
             assert conn.execute(text("SELECT COUNT(*) FROM debts")).scalar() == 4
             assert conn.execute(text("SELECT amount FROM budgets WHERE id = 1")).scalar() == 100
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_detections_get_a_currency_in_0011(backend: str, tmp_path: Path) -> None:
+    """0011 gives a series its account's currency (else the user's primary one, USD without
+    accounts), a flag its transaction's account's or the one its subject names (else the
+    primary one); the currency is NOT NULL and part of a series' key; the downgrade keeps
+    one series per old key, a decided one first."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    at = "2026-12-01 10:00:00"
+    # user 1: USD account 11 (1 transaction), EUR account 12 (2): primary EUR; user 2: none
+    accounts = [(11, 1, "usd"), (12, 1, "EUR")]
+    transactions = [(101, 1, 11), (102, 1, 12), (103, 1, 12)]
+    # id, user, account, payee key, status
+    series = [
+        (1, 1, 11, "spotify", "new"),
+        (2, 1, None, "gym", "dismissed"),
+        (3, 2, None, "x", "new"),
+    ]
+    # id, user, kind, subject, transaction
+    flags = [
+        (1, 1, "unusual_amount", "fp101", 101),
+        (2, 1, "monthly_behaviour", "2026-05 USD", None),
+        (3, 1, "category_spike", "dining:2026-05", None),
+        (4, 2, "monthly_behaviour", "2026-05", None),
+    ]
+    with isolated_engine(backend, tmp_path) as engine:
+        migrate.upgrade(engine, "0010_plan_currencies")
+        with engine.begin() as conn:
+            for uid in (1, 2):
+                conn.execute(
+                    text(
+                        "INSERT INTO users (id, email, is_active, created_at, data_revision) "
+                        "VALUES (:u, :e, :t, :at, 0)"
+                    ),
+                    {"u": uid, "e": f"u{uid}@example.org", "t": True, "at": at},
+                )
+            for aid, uid, cur in accounts:
+                conn.execute(
+                    text(
+                        "INSERT INTO accounts (id, user_id, name, type, currency, "
+                        "opening_balance, archived, created_at) "
+                        "VALUES (:a, :u, :n, 'checking', :c, 0, :f, :at)"
+                    ),
+                    {"a": aid, "u": uid, "n": f"acc{aid}", "c": cur, "f": False, "at": at},
+                )
+            for tid, uid, aid in transactions:
+                conn.execute(
+                    text(
+                        "INSERT INTO transactions (id, user_id, account_id, posted_date, "
+                        "amount, currency, fingerprint, created_at) "
+                        "VALUES (:t, :u, :a, '2026-11-02', -5, 'EUR', :fp, :at)"
+                    ),
+                    {"t": tid, "u": uid, "a": aid, "fp": f"fp{tid}", "at": at},
+                )
+            for sid, uid, aid, key, status in series:
+                conn.execute(
+                    text(
+                        "INSERT INTO recurring_series (id, user_id, payee_key, cadence, status, "
+                        "payee, account_id, amount, expected_amount, amount_varies, first_date, "
+                        "last_date, next_date, occurrences, state, missed, price_changes, "
+                        "confidence, detected_at, created_at) VALUES (:i, :u, :k, 'monthly', "
+                        ":s, :k, :a, -9.99, -9.99, :f, '2026-01-05', '2026-11-05', "
+                        "'2026-12-05', 11, 'active', '[]', '[]', 0.9, :at, :at)"
+                    ),
+                    {"i": sid, "u": uid, "k": key, "s": status, "a": aid, "f": False, "at": at},
+                )
+            for fid, uid, kind, subject, tid in flags:
+                conn.execute(
+                    text(
+                        "INSERT INTO anomalies (id, user_id, kind, subject, status, detector, "
+                        "transaction_id, posted_date, month, amount, score, reason, "
+                        "detected_at, created_at) VALUES (:i, :u, :k, :s, 'new', 'robust', "
+                        ":t, '2026-05-01', '2026-05', -50, 4.5, 'why', :at, :at)"
+                    ),
+                    {"i": fid, "u": uid, "k": kind, "s": subject, "t": tid, "at": at},
+                )
+        migrate.upgrade(engine)
+        assert migrate.is_current(engine)
+
+        def currencies(table: str) -> list[tuple[int, str]]:
+            with engine.connect() as conn:
+                rows = conn.execute(text(f"SELECT id, currency FROM {table} ORDER BY id"))
+                return [(int(i), c) for i, c in rows]
+
+        assert currencies("recurring_series") == [(1, "USD"), (2, "EUR"), (3, "USD")]
+        assert currencies("anomalies") == [(1, "USD"), (2, "USD"), (3, "EUR"), (4, "USD")]
+        columns = {c["name"]: c for c in inspect(engine).get_columns("recurring_series")}
+        assert columns["currency"]["nullable"] is False
+        keys = {
+            u["name"]: u["column_names"]
+            for u in inspect(engine).get_unique_constraints("recurring_series")
+        }
+        assert keys == {
+            "uq_recurring_series_user_id_payee_key_cadence_currency": [
+                "user_id",
+                "payee_key",
+                "cadence",
+                "currency",
+            ]
+        }
+        insert = text(
+            "INSERT INTO recurring_series (id, user_id, payee_key, cadence, currency, status, "
+            "payee, amount, expected_amount, amount_varies, first_date, last_date, next_date, "
+            "occurrences, state, missed, price_changes, confidence, detected_at, created_at) "
+            "VALUES (:i, 1, 'spotify', 'monthly', :c, :s, 'Spotify', -9.99, -9.99, :f, "
+            "'2026-01-07', '2026-11-07', '2026-12-07', 11, 'active', '[]', '[]', 0.9, :at, :at)"
+        )
+        # the same payee and cadence in another currency is another series
+        with engine.begin() as conn:
+            conn.execute(insert, {"i": 4, "c": "EUR", "s": "confirmed", "f": False, "at": at})
+        with pytest.raises(DBAPIError), engine.begin() as conn:
+            conn.execute(insert, {"i": 5, "c": "EUR", "s": "new", "f": False, "at": at})
+        migrate.downgrade(engine, "0010_plan_currencies")
+        for table in ("recurring_series", "anomalies"):
+            assert "currency" not in {c["name"] for c in inspect(engine).get_columns(table)}
+        with engine.connect() as conn:
+            # spotify in USD (new) and in EUR (confirmed): the decided one is kept
+            kept = conn.execute(text("SELECT id FROM recurring_series ORDER BY id")).scalars()
+            assert list(kept) == [2, 3, 4]
+            assert conn.execute(text("SELECT COUNT(*) FROM anomalies")).scalar() == 4
+        migrate.upgrade(engine)
+        assert currencies("recurring_series") == [(2, "EUR"), (3, "USD"), (4, "EUR")]

@@ -49,7 +49,7 @@ def list_cmd(
             str(r["id"]),
             r["date"],
             r["kind"],
-            r["amount"] or "",
+            f"{r['amount']} {r['currency']}" if r["amount"] else "",
             f"{r['score']:.1f}",
             r["status"],
             r["reason"],

@@ -22,17 +22,22 @@ console = Console()
 def list_cmd(
     user: str = typer.Option("local@fincast.invalid", "--user", help="Owner's email."),
     status: str | None = typer.Option(None, "--status", help="new|confirmed|dismissed"),
+    currency: str | None = typer.Option(
+        None, "--currency", help="Only the series of this currency of your accounts."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """List a user's recurring series (detected again if the ledger changed)."""
+    """List a user's recurring series, each in its currency (detected again if needed)."""
     from fincast.services import recurring
 
-    rows = recurring.list_for_cli(migrated_engine(), user, status=status)
+    rows = recurring.list_for_cli(migrated_engine(), user, status=status, currency=currency)
     if as_json:
         print_json({"data": rows, "count": len(rows)})
         return
-    table = Table(title=f"recurring series of {user}")
-    for column in ("id", "payee", "cadence", "expected", "next", "state", "status", "changes"):
+    of = f" in {currency.upper()}" if currency else ""
+    table = Table(title=f"recurring series of {user}{of}")
+    columns = ("id", "payee", "cadence", "currency", "expected", "next", "state", "status")
+    for column in (*columns, "changes"):
         table.add_column(column)
     for r in rows:
         changes = ", ".join(
@@ -42,6 +47,7 @@ def list_cmd(
             str(r["id"]),
             r["payee"],
             r["cadence"],
+            r["currency"],
             r["expected_amount"],
             r["next_date"],
             r["state"],

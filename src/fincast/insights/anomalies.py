@@ -9,7 +9,9 @@ side by side:
   charge, and a sudden spike of one category in one month (many purchases, not one).
   A payee seen fewer than ``PAYEE_MIN_COUNT`` times is not judged against its category:
   on the generator's households that rule flagged ordinary purchases and caught nothing the
-  others missed.
+  others missed. With a ``currency`` column, each currency's transactions are judged among
+  themselves only (a EUR payment is never measured against dollars), and a category's
+  months are each currency's own.
 - Months: ratios of each complete month (spending to income, essential share, savings rate,
   the share of each category) scored against the household's own months by a robust z-score
   (``detector="robust"``), and by an :class:`~sklearn.ensemble.IsolationForest` fitted on the
@@ -81,6 +83,7 @@ class AnomalyFlag:
         payee: The transaction's payee.
         category: The transaction's or spike's category.
         month: ``YYYY-MM`` of the month flagged.
+        currency: The currency of ``amount`` (None when the frame has no ``currency``).
     """
 
     kind: str
@@ -94,6 +97,7 @@ class AnomalyFlag:
     payee: str | None = None
     category: str | None = None
     month: str | None = None
+    currency: str | None = None
 
 
 def _money(value: float) -> str:
@@ -118,6 +122,11 @@ def _prepare(transactions: pd.DataFrame) -> pd.DataFrame:
             "account": (
                 transactions["account"].astype("string").fillna("")
                 if "account" in transactions
+                else ""
+            ),
+            "currency": (
+                transactions["currency"].astype("string").fillna("").str.upper()
+                if "currency" in transactions
                 else ""
             ),
         },
@@ -166,8 +175,9 @@ def transaction_flags(
 
     Args:
         transactions: One household's rows: ``date``, ``amount`` (signed), ``payee``;
-            optional ``id``, ``category`` (slugs; income and transfer categories are skipped)
-            and ``account``.
+            optional ``id``, ``category`` (slugs; income and transfer categories are
+            skipped), ``account`` and ``currency`` (each currency's rows are judged only
+            against the others in it).
         expected: Ids of payments that are expected (members of recurring series, whose
             amounts are known): never flagged for their amount, only as duplicates.
 
@@ -175,8 +185,14 @@ def transaction_flags(
         The flags, oldest first.
     """
     tx = _prepare(transactions)
-    if tx.empty:
-        return []
+    flags: list[AnomalyFlag] = []
+    for _, rows in tx.groupby("currency", sort=True):
+        flags += _flags_in_one_currency(rows.reset_index(drop=True), expected)
+    return sorted(flags, key=lambda f: (f.date, f.kind, f.subject))
+
+
+def _flags_in_one_currency(tx: pd.DataFrame, expected: Collection[Hashable]) -> list[AnomalyFlag]:
+    """:func:`transaction_flags` of prepared rows that are all in one currency."""
     tx = _baselines(tx)
     months = max((tx["date"].max() - tx["date"].min()).days / 30.44, 1.0)
     big = max(NEW_MERCHANT_MIN, NEW_MERCHANT_MONTH_SHARE * tx["size"].sum() / months)
@@ -201,7 +217,7 @@ def transaction_flags(
         )
         flags.append(_tx_flag(r, "new_merchant", r.c_z, reason))
     flags.extend(_duplicates(tx))
-    return sorted(flags, key=lambda f: (f.date, f.kind, f.subject))
+    return flags
 
 
 def _tx_flag(r: Any, kind: str, score: float, reason: str) -> AnomalyFlag:
@@ -217,6 +233,7 @@ def _tx_flag(r: Any, kind: str, score: float, reason: str) -> AnomalyFlag:
         payee=r.payee,
         category=r.category or None,
         month=r.date.strftime("%Y-%m"),
+        currency=r.currency or None,
     )
 
 
@@ -245,14 +262,24 @@ def category_spikes(
     """Months in which one category's spending jumped far above its usual month.
 
     Args:
-        transactions: As for :func:`transaction_flags` (a ``category`` column is needed).
+        transactions: As for :func:`transaction_flags` (a ``category`` column is needed;
+            with a ``currency`` column each currency's months are compared on their own).
         months: The ``YYYY-MM`` months to compare (default: every month from the first to
-            the last transaction); months without spending in a category count as zero.
+            the last transaction of the currency); months without spending in a category
+            count as zero.
     """
     tx = _prepare(transactions)
     tx = tx.loc[tx["category"] != ""]
-    if tx.empty:
-        return []
+    flags: list[AnomalyFlag] = []
+    for currency, rows in tx.groupby("currency", sort=True):
+        flags += _spikes_in_one_currency(rows.copy(), months, str(currency) or None)
+    return flags
+
+
+def _spikes_in_one_currency(
+    tx: pd.DataFrame, months: Sequence[str] | None, currency: str | None
+) -> list[AnomalyFlag]:
+    """:func:`category_spikes` of prepared rows that are all in ``currency``."""
     tx["month"] = tx["date"].dt.strftime("%Y-%m")
     table = tx.pivot_table(index="category", columns="month", values="amount", aggfunc="sum")
     labels = (
@@ -288,6 +315,7 @@ def category_spikes(
                     amount=-float(x[j]),
                     category=str(category),
                     month=month,
+                    currency=currency,
                 )
             )
     return flags

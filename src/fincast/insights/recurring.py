@@ -9,11 +9,13 @@ period within a tolerance that absorbs weekends, month ends and card processing,
 periods may be missing. Amounts may vary (utilities) for monthly and longer cadences; weekly
 and biweekly series must keep a steady amount, which is what sets a weekly bill apart from
 the weekly shop at the usual supermarket. A series with a steady price reports each change
-of price (old, new, first date at the new price).
+of price (old, new, first date at the new price). Payments in different currencies never
+make one series: with a ``currency`` column, each (payee, currency) is looked at on its own.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 from collections import Counter
@@ -109,6 +111,7 @@ class RecurringSeries:
         price_changes: Changes of a steady price, oldest first.
         transaction_ids: The ``id`` of each payment (row labels when the frame has no ``id``).
         confidence: 0..1, from how well the payments keep time and amount.
+        currency: The currency of its payments (None when the frame has no ``currency``).
     """
 
     payee_key: str
@@ -128,6 +131,7 @@ class RecurringSeries:
     price_changes: tuple[PriceChange, ...] = ()
     transaction_ids: tuple[Hashable, ...] = field(default=(), repr=False)
     confidence: float = 1.0
+    currency: str | None = None
 
     @property
     def monthly_cost(self) -> float:
@@ -153,11 +157,12 @@ def detect_recurring(
 
     Args:
         transactions: Columns ``date``, ``amount`` (signed, negative = money out) and
-            ``payee``; optional ``id``, ``category`` and ``account``.
+            ``payee``; optional ``id``, ``category``, ``account`` and ``currency`` (a
+            series is of one currency: payments to one payee in two make two series).
         as_of: The day the data runs to, for late and ended series (default: the last date).
 
     Returns:
-        The series, by payee key then cadence.
+        The series, by payee key then currency.
 
     Raises:
         InputError: If a required column is missing.
@@ -180,11 +185,17 @@ def detect_recurring(
         if optional in transactions:
             tx[optional] = transactions[optional].astype("string")
     tx["key"] = [normalize_payee(p) for p in tx["payee"]]
+    tx["currency"] = (
+        transactions["currency"].fillna("").astype(str).str.upper()
+        if "currency" in transactions
+        else ""
+    )
     tx = tx.loc[(tx["key"] != "") & (tx["amount"] != 0)]
     if tx.empty:
         return []
     end = pd.Timestamp(as_of) if as_of is not None else tx["date"].max()
-    keys = tx["key"].to_numpy(dtype=object)
+    # one group per (payee, currency); "\x1f" sorts below any character of a payee key
+    keys = (tx["key"] + "\x1f" + tx["currency"]).to_numpy(dtype=object)
     codes, uniques = pd.factorize(keys, sort=True)
     days = tx["date"].to_numpy("datetime64[D]").astype(np.int64).astype(np.float64)
     amounts = tx["amount"].to_numpy(np.float64)
@@ -198,8 +209,9 @@ def detect_recurring(
         rows = rows[out] if out.sum() >= (~out).sum() else rows[~out]
         fit = _best_fit(days[rows], amounts[rows])
         if fit is not None:
-            key = str(uniques[codes[rows[0]]])
-            found.append(_describe(key, tx.iloc[rows[fit.kept]], fit, end))
+            key, currency = str(uniques[codes[rows[0]]]).split("\x1f")
+            series = _describe(key, tx.iloc[rows[fit.kept]], fit, end)
+            found.append(dataclasses.replace(series, currency=currency or None))
     return found
 
 
@@ -374,5 +386,6 @@ def series_frame(series: Sequence[RecurringSeries]) -> pd.DataFrame:
         "count",
         "state",
         "confidence",
+        "currency",
     ]
     return pd.DataFrame([{c: getattr(s, c) for c in columns} for s in series], columns=columns)

@@ -335,18 +335,21 @@ class ReviewStatus(StrEnum):
 class RecurringSeriesRecord(Base):
     """A recurring series found in a user's ledger (``fincast.insights.recurring``).
 
-    The key is (user, normalised payee, cadence): detection runs again after every import
-    and updates the row in place, keeping ``status``. Dates in ``missed`` and the price
-    changes (``date``, ``old_amount``, ``new_amount`` as decimal strings) are JSON lists.
+    The key is (user, normalised payee, cadence, currency): detection runs again after every
+    import and updates the row in place, keeping ``status``; payments to one payee from
+    accounts in two currencies are two series. Dates in ``missed`` and the price changes
+    (``date``, ``old_amount``, ``new_amount`` as decimal strings) are JSON lists.
     """
 
     __tablename__ = "recurring_series"
-    __table_args__ = (UniqueConstraint("user_id", "payee_key", "cadence"),)
+    __table_args__ = (UniqueConstraint("user_id", "payee_key", "cadence", "currency"),)
 
     id: Mapped[IntPK]
     user_id: Mapped[OwnerId]
     payee_key: Mapped[str] = mapped_column(String(255))
     cadence: Mapped[str] = mapped_column(String(16))
+    # ISO 4217: that of the accounts its payments are in (every amount below is in it).
+    currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[ReviewStatus] = mapped_column(
         _enum(ReviewStatus, "review_status"), default=ReviewStatus.NEW
     )
@@ -376,6 +379,8 @@ class AnomalyRecord(Base):
     The key is (user, kind, subject): ``subject`` is the transaction's fingerprint for a
     transaction flag, ``<category>:<YYYY-MM>`` for a category spike and ``<YYYY-MM>`` for a
     month, so a dismissed flag stays dismissed however often detection runs again.
+    ``currency`` is that of ``amount``: the transaction's account's, or the panel's a month
+    or category spike was judged in (a subject of a non-primary currency names it).
     """
 
     __tablename__ = "anomalies"
@@ -398,6 +403,8 @@ class AnomalyRecord(Base):
     posted_date: Mapped[dt.date] = mapped_column(Date)
     month: Mapped[str] = mapped_column(String(7))
     amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    # ISO 4217, of ``amount``; a flag is judged against history in this currency only.
+    currency: Mapped[str] = mapped_column(String(3))
     payee: Mapped[str | None] = mapped_column(String(255))
     score: Mapped[float] = mapped_column(Float)
     reason: Mapped[str] = mapped_column(String(500))

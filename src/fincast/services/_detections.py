@@ -27,6 +27,7 @@ FRAME_COLUMNS = (
     "kind",
     "account",
     "account_id",
+    "currency",
 )
 
 
@@ -35,7 +36,8 @@ def ledger_frame(session: Session, user_id: int) -> pd.DataFrame:
 
     Columns: :data:`FRAME_COLUMNS`; ``category`` is the slug and ``kind`` its kind (both
     empty for uncategorised rows); ``payee`` falls back to the raw payee, then the
-    description.
+    description; ``currency`` is the account's (ISO 4217, upper case): the detectors
+    compare a transaction only with others in its currency.
     """
     t = Transaction
     rows = session.execute(
@@ -52,6 +54,7 @@ def ledger_frame(session: Session, user_id: int) -> pd.DataFrame:
             Category.kind,
             Account.name,
             t.account_id,
+            Account.currency,
         )
         .join(Account, Account.id == t.account_id)
         .outerjoin(Category, Category.id == t.category_id)
@@ -71,6 +74,7 @@ def ledger_frame(session: Session, user_id: int) -> pd.DataFrame:
                 str(r[9].value) if r[9] is not None else "",
                 r[10],
                 r[11],
+                str(r[12]).upper(),
             )
             for r in rows
         ],

@@ -6,11 +6,11 @@ ledger and upserts one row per (kind, subject), keeping the user's ``status``: a
 flag stays dismissed after every later import. Months are compared with the user's own
 months and with synthetic peers (households from :mod:`fincast.synth`, never other users),
 in each currency of the user's accounts on its own (amounts are never added across
-currencies), and so are a category's months: a month or category-spike flag of a currency
-other than the primary one names it, in its subject (``2024-05 EUR``, ``dining:2024-05
-EUR``) and its reason. :func:`list_flags` with a ``currency`` keeps the flags of that
-currency: transaction flags of transactions in its accounts, and month and category flags
-of its panel.
+currencies), and so are a category's months and each transaction (judged against the
+transactions in its currency only): a month or category-spike flag of a currency other than
+the primary one names it, in its subject (``2024-05 EUR``, ``dining:2024-05 EUR``) and its
+reason. Every flag stores the currency of its amount; :func:`list_flags` with a
+``currency`` keeps the flags of that currency.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Engine, and_, func, not_, or_, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,26 +36,18 @@ from fincast.insights.anomalies import (
     transaction_flags,
 )
 from fincast.insights.recurring import detect_recurring
-from fincast.ledger.models import (
-    Account,
-    AnomalyRecord,
-    Category,
-    ReviewStatus,
-    Transaction,
-    utcnow,
-)
+from fincast.ledger.models import AnomalyRecord, Category, ReviewStatus, utcnow
 from fincast.panel import build_panel, panel_to_monthly_wide
 from fincast.services._detections import RunMemo, ledger_frame
 from fincast.services._owned import get_owned, list_owned
 from fincast.services.panels import PanelCurrency, panel_currency
 from fincast.services.recurring import read_generated
+from fincast.services.resources import NO_ACCOUNT_CURRENCY
 from fincast.services.users import find_user
 from fincast.synth import generate_households
 
 MEMO = RunMemo()
 CENT = Decimal("0.01")
-#: Flags of a month or of a category's month: their subject names a non-primary currency.
-PANEL_KINDS = ("category_spike", "monthly_behaviour")
 PEER_HOUSEHOLDS, PEER_MONTHS, PEER_SEED = 60, 24, 7_310_2024
 
 
@@ -74,7 +66,8 @@ def detect(session: Session, user_id: int, frame: pd.DataFrame | None = None) ->
     """The user's flags as the detectors see them now (nothing stored).
 
     Transaction flags carry the transaction's id; payments of recurring series are not
-    judged for their amount. Month flags of both detectors on one month are merged.
+    judged for their amount. Month flags of both detectors on one month are merged. Every
+    flag carries its currency.
     """
     frame = ledger_frame(session, user_id) if frame is None else frame
     if frame.empty:
@@ -84,7 +77,7 @@ def detect(session: Session, user_id: int, frame: pd.DataFrame | None = None) ->
     spending = frame[frame["kind"].isin(["expense", ""])]
     pc = _currency(session, user_id)
     flags = transaction_flags(spending, expected=expected)
-    return flags + _spikes(session, user_id, spending, pc) + _months(session, user_id, pc)
+    return flags + _spikes(spending, pc) + _months(session, user_id, pc)
 
 
 def _currency(session: Session, user_id: int, currency: str | None = None) -> PanelCurrency:
@@ -96,28 +89,24 @@ def _currency(session: Session, user_id: int, currency: str | None = None) -> Pa
 def _named(flags: list[AnomalyFlag], currency: str) -> list[AnomalyFlag]:
     """``flags`` of a non-primary currency, which their subject and reason name."""
     return [
-        dataclasses.replace(f, subject=f"{f.subject} {currency}", reason=f"{currency}: {f.reason}")
+        dataclasses.replace(
+            f,
+            subject=f"{f.subject} {currency}",
+            reason=f"{currency}: {f.reason}",
+            currency=currency,
+        )
         for f in flags
     ]
 
 
-def _spikes(
-    session: Session, user_id: int, spending: pd.DataFrame, pc: PanelCurrency
-) -> list[AnomalyFlag]:
+def _spikes(spending: pd.DataFrame, pc: PanelCurrency) -> list[AnomalyFlag]:
     """Category spikes in each currency's accounts on their own (never a sum of two)."""
-    if len(pc.currencies) < 2:
-        return category_spikes(spending)
-    held = {
-        int(a): str(c)
-        for a, c in session.execute(
-            select(Account.id, Account.currency).where(Account.user_id == user_id)
-        )
-    }
-    of = spending["account_id"].map(lambda a: str(held.get(a, "")).upper())
-    flags = category_spikes(spending[of == pc.currency])
-    for other in pc.currencies:
-        if other != pc.currency:
-            flags += _named(category_spikes(spending[of == other]), other)
+    flags = []
+    for flag in category_spikes(spending):  # per ledger_frame's ``currency``
+        if flag.currency is None or flag.currency == pc.currency:
+            flags.append(flag)
+        else:
+            flags += _named([flag], flag.currency)
     return flags
 
 
@@ -125,7 +114,8 @@ def _months(session: Session, user_id: int, pc: PanelCurrency | None = None) -> 
     engine = session.get_bind()
     assert isinstance(engine, Engine)
     pc = pc if pc is not None else _currency(session, user_id)
-    flags = _months_in(engine, user_id, pc.currency)
+    found = _months_in(engine, user_id, pc.currency)
+    flags = [dataclasses.replace(f, currency=pc.currency) for f in found]
     for other in pc.currencies:
         if other != pc.currency:
             flags += _named(_months_in(engine, user_id, other), other)
@@ -151,6 +141,7 @@ def _months_in(engine: Engine, user_id: int, currency: str | None) -> list[Anoma
                 reason=seen.reason,
                 detector="robust+isolation_forest",
                 month=seen.month,
+                currency=seen.currency,
             )
     return list(merged.values())
 
@@ -210,6 +201,8 @@ def _upsert(session: Session, user_id: int, flags: list[AnomalyFlag], frame: pd.
         row.amount = (
             Decimal(str(round(flag.amount, 2))).quantize(CENT) if flag.amount is not None else None
         )
+        # ledger_frame and the panels give every flag its currency
+        row.currency = flag.currency or NO_ACCOUNT_CURRENCY
         row.payee = flag.payee[:255] if flag.payee else None
         row.score = float(flag.score)
         row.reason = flag.reason[:500]
@@ -231,7 +224,7 @@ def list_flags(
 ) -> tuple[list[AnomalyRecord], int]:
     """One page of the user's flags (detected first if the ledger changed), newest first.
 
-    With ``currency``: the flags of that currency only (:func:`in_currency`).
+    With ``currency``: the flags of that currency only (that of their amount).
 
     Raises:
         InputError: ``currency`` is not the currency of any of the user's accounts.
@@ -244,7 +237,7 @@ def list_flags(
     if kind is not None:
         where.append(AnomalyRecord.kind == kind)
     if pc is not None:
-        where.append(in_currency(user_id, pc))
+        where.append(AnomalyRecord.currency == pc.currency)
     return list_owned(
         session,
         AnomalyRecord,
@@ -253,27 +246,6 @@ def list_flags(
         limit=limit,
         where=where,
         order_by=[AnomalyRecord.posted_date.desc(), AnomalyRecord.score.desc()],
-    )
-
-
-def in_currency(user_id: int, pc: PanelCurrency) -> ColumnElement[bool]:
-    """The flags of ``pc``'s currency.
-
-    A transaction flag is its transaction's account's currency (a flag whose transaction is
-    gone has none); a month or category flag is the primary currency's unless its subject
-    names another (``2024-05 EUR``).
-    """
-    currency = str(pc.currency)
-    held = (
-        select(Transaction.id)
-        .join(Account, Account.id == Transaction.account_id)
-        .where(Transaction.user_id == user_id, Account.currency == currency)
-    )
-    subject = AnomalyRecord.subject
-    named = not_(subject.contains(" ")) if pc.is_primary else subject.endswith(f" {currency}")
-    return or_(
-        AnomalyRecord.transaction_id.in_(held),
-        and_(AnomalyRecord.kind.in_(PANEL_KINDS), AnomalyRecord.transaction_id.is_(None), named),
     )
 
 
@@ -302,6 +274,7 @@ def flag_dict(row: AnomalyRecord) -> dict[str, Any]:
         "month": row.month,
         "payee": row.payee,
         "amount": str(row.amount) if row.amount is not None else None,
+        "currency": row.currency,
         "score": row.score,
         "reason": row.reason,
         "transaction_id": row.transaction_id,

@@ -21,9 +21,8 @@ cover the month of the latest transaction (today's month when the ledger has thi
 transactions).
 
 Both are in one currency (default: the user's primary one) and count the budgets and debts
-in that currency only (each has its own: :mod:`fincast.services.resources`). Recurring bills
-have no currency of their own: they count in the primary currency, and a plan in another
-currency leaves them out (and says so).
+in that currency only (each has its own: :mod:`fincast.services.resources`), and so the
+recurring bills: a series is in the currency of its accounts (:mod:`fincast.services.recurring`).
 """
 
 from __future__ import annotations
@@ -108,8 +107,13 @@ def essential_flags(session: Session, user_id: int) -> dict[str, bool]:
     return {slug: bool(essential) for slug, essential in rows}
 
 
-def fixed_bills(session: Session, user_id: int) -> dict[str, tuple[Decimal, list[str]]]:
-    """Known monthly fixed bills per expense category: ``(amount, ["payee 12.00", ...])``."""
+def fixed_bills(
+    session: Session, user_id: int, currency: str
+) -> dict[str, tuple[Decimal, list[str]]]:
+    """Known monthly fixed bills in ``currency`` per expense category: ``(amount, [...])``.
+
+    The list names each bill: ``["payee 12.00", ...]``.
+    """
     recurring.refresh(session, user_id)
     rows = session.execute(
         select(RecurringSeriesRecord, Category.slug)
@@ -120,6 +124,7 @@ def fixed_bills(session: Session, user_id: int) -> dict[str, tuple[Decimal, list
             RecurringSeriesRecord.state != "ended",
             RecurringSeriesRecord.amount_varies.is_(False),
             RecurringSeriesRecord.cadence.in_(tuple(MONTHLY_CADENCES)),
+            RecurringSeriesRecord.currency == currency,
             Category.kind == CategoryKind.EXPENSE,
         )
     ).all()
@@ -149,8 +154,8 @@ def minimum_debt_payments(session: Session, user_id: int, currency: str) -> Deci
 
 
 def _floors(session: Session, user_id: int, pc: PanelCurrency) -> dict[str, tuple[Decimal, str]]:
-    # recurring bills have no currency of their own: the primary one's
-    bills = fixed_bills(session, user_id) if pc.is_primary else {}
+    # the recurring bills in the answer's currency
+    bills = fixed_bills(session, user_id, answer_currency(pc))
     floors = {slug: (amount, ", ".join(detail)) for slug, (amount, detail) in bills.items()}
     minimums = minimum_debt_payments(session, user_id, answer_currency(pc))
     found = floors.get(DEBT_CATEGORY, (Decimal("0"), ""))[0]
@@ -223,16 +228,7 @@ def recommend_budget(
         history_months=len(uf.table),
         **uf.currency.labels(),
     )
-    if not uf.currency.is_primary:
-        out["warnings"] = [*out["warnings"], _left_out(uf.currency, "recurring bills")]
     return out
-
-
-def _left_out(pc: PanelCurrency, what: str) -> str:
-    return (
-        f"{what} count in {pc.primary}, your primary currency: "
-        f"left out of this {pc.currency} answer"
-    )
 
 
 def budget_alerts(

@@ -16,7 +16,9 @@ re-import of the same bank file still adds nothing, and a transaction flag's sub
 transaction's fingerprint) follows, so a dismissed flag stays dismissed. Tokens are
 credentials, not data, and are never imported. Budgets, goals and debts of an export made
 before they had a currency get the one they counted in then: the export's primary currency
-(that of the accounts holding most of its transactions), a debt its account's.
+(that of the accounts holding most of its transactions), a debt its account's; recurring
+series and anomaly flags made before theirs get it as migration 0011 gave it: a series its
+account's, a flag its transaction's account's or the currency its subject names.
 """
 
 from __future__ import annotations
@@ -384,8 +386,9 @@ def _follow_fingerprints(
     return out
 
 
-#: Exported tables whose rows have a currency of their own (none before migration 0010).
-_IN_CURRENCY = frozenset({"budgets", "goals", "debts"})
+#: Exported tables whose rows have a currency of their own (none before migrations 0010 and
+#: 0011).
+_IN_CURRENCY = frozenset({"budgets", "goals", "debts", "recurring_series", "anomalies"})
 
 
 def _with_currency(
@@ -393,7 +396,11 @@ def _with_currency(
     accounts: list[dict[str, Any]],
     transactions: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
-    """Rows without a ``currency``: their account's, else the export's primary currency."""
+    """Rows without a ``currency``: their account's, else the export's primary currency.
+
+    A flag's account is its transaction's; a month or spike flag without one names its
+    currency in its subject when it is not the primary one (``2024-05 EUR``).
+    """
     if all(row.get("currency") for row in rows):
         return rows
     held = {a.get("id"): str(a.get("currency") or NO_ACCOUNT_CURRENCY).upper() for a in accounts}
@@ -401,12 +408,20 @@ def _with_currency(
     ids = sorted(int(i) for i in held if i is not None)
     first = held[ids[0]] if ids else NO_ACCOUNT_CURRENCY
     primary = primary_currency(dict(used), first)
-    return [
-        row
-        if row.get("currency")
-        else {**row, "currency": held.get(row.get("account_id"), primary)}
-        for row in rows
-    ]
+    account_of = {t.get("id"): t.get("account_id") for t in transactions}
+
+    def currency(row: dict[str, Any]) -> str:
+        account = row.get("account_id") or account_of.get(row.get("transaction_id"))
+        if account in held:
+            return held[account]
+        subject = str(row.get("subject") or "")
+        named = subject.rpartition(" ")[2] if " " in subject else ""
+        panel = row.get("kind") in ("category_spike", "monthly_behaviour")
+        if panel and len(named) == 3 and named.isalpha():
+            return named.upper()
+        return primary
+
+    return [row if row.get("currency") else {**row, "currency": currency(row)} for row in rows]
 
 
 def _moved_fingerprint(

@@ -4,8 +4,8 @@ Every answer built on a user's panel is in one currency (:func:`panel_currency`)
 asked for, or the user's primary currency (the currency of the accounts holding most of
 their transactions). Amounts in different currencies are never added together; there are
 no exchange rates. Budgets, goals and debts each have a currency (services/resources.py) and
-count in answers in it; confirmed bills have none of their own: they count in the primary
-currency, and answers in another currency leave them out.
+count in answers in it, and so do recurring series and confirmed bills (each in its
+accounts' currency, services/recurring.py).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class PanelCurrency:
 
     @property
     def is_primary(self) -> bool:
-        """Whether the answer is in the primary currency (confirmed bills count)."""
+        """Whether the answer is in the primary currency (stored batch results serve it)."""
         return self.currency == self.primary
 
     def labels(self) -> dict[str, Any]:

@@ -2,8 +2,10 @@
 
 The API (``/api/recurring``) and the CLI (``fincast recurring``) call these functions.
 Detection (:func:`fincast.insights.recurring.detect_recurring`) runs once per data version
-of the user's ledger and upserts one row per (payee key, cadence), keeping the user's
-``status``: a dismissed series stays dismissed after every later import.
+of the user's ledger and upserts one row per (payee key, cadence, currency), keeping the
+user's ``status``: a dismissed series stays dismissed after every later import. A series is
+in the currency of the accounts its payments are in (a payee paid in EUR and in USD is two
+series, never one of mixed amounts), and confirmed bills feed only forecasts in theirs.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from fincast.ledger.models import (
 )
 from fincast.services._detections import RunMemo, ledger_frame
 from fincast.services._owned import get_owned, list_owned
+from fincast.services.panels import PanelCurrency, panel_currency
+from fincast.services.resources import NO_ACCOUNT_CURRENCY
 from fincast.services.users import find_user
 from fincast.synth import FILES, read_ground_truth
 
@@ -72,7 +76,7 @@ def refresh(session: Session, user_id: int, *, force: bool = False) -> int:
 
 def _upsert(session: Session, user_id: int, found: list[RecurringSeries]) -> None:
     existing = {
-        (r.payee_key, r.cadence): r
+        (r.payee_key, r.cadence, r.currency): r
         for r in session.scalars(
             select(RecurringSeriesRecord).where(RecurringSeriesRecord.user_id == user_id)
         )
@@ -81,7 +85,9 @@ def _upsert(session: Session, user_id: int, found: list[RecurringSeries]) -> Non
     now = utcnow()
     seen = set()
     for s in found:
-        key = (s.payee_key, s.cadence)
+        # ledger_frame gives every payment its account's currency
+        currency = s.currency or NO_ACCOUNT_CURRENCY
+        key = (s.payee_key, s.cadence, currency)
         seen.add(key)
         row = existing.get(key)
         if row is None:
@@ -89,6 +95,7 @@ def _upsert(session: Session, user_id: int, found: list[RecurringSeries]) -> Non
                 user_id=user_id,
                 payee_key=s.payee_key,
                 cadence=s.cadence,
+                currency=currency,
                 status=ReviewStatus.NEW,
             )
             session.add(row)
@@ -141,12 +148,22 @@ def list_series(
     user_id: int,
     *,
     status: ReviewStatus | None = None,
+    currency: str | None = None,
     offset: int = 0,
     limit: int = 100,
 ) -> tuple[list[RecurringSeriesRecord], int]:
-    """One page of the user's series (detected first if the ledger changed), next date first."""
+    """One page of the user's series (detected first if the ledger changed), next date first.
+
+    With ``currency``: the series in that currency only.
+
+    Raises:
+        InputError: ``currency`` is not the currency of any of the user's accounts.
+    """
+    pc = _currency(session, user_id, currency) if currency is not None else None
     refresh(session, user_id)
     where = [RecurringSeriesRecord.status == status] if status is not None else []
+    if pc is not None:
+        where.append(RecurringSeriesRecord.currency == pc.currency)
     return list_owned(
         session,
         RecurringSeriesRecord,
@@ -169,28 +186,43 @@ def set_status(
     return row
 
 
+def _currency(session: Session, user_id: int, currency: str | None = None) -> PanelCurrency:
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    return panel_currency(engine, session, user_id, currency)
+
+
 def known_amounts(
     session: Session,
     user_id: int,
     *,
+    currency: str | None = None,
     months: int = 3,
     start: dt.date | None = None,
     detect_first: bool = True,
 ) -> list[dict[str, Any]]:
-    """Confirmed bills as known amounts: expected outflow per category and month.
+    """Confirmed bills in ``currency`` as known amounts: expected outflow per category and month.
 
-    For the forecasts: every confirmed series that has not ended is projected from its next
-    date over ``months`` calendar months from ``start`` (default: the month of the earliest
-    next date), at its expected amount.
+    For the forecasts, which are each in one currency: every confirmed series in it that has
+    not ended is projected from its next date over ``months`` calendar months from ``start``
+    (default: the month of the earliest next date), at its expected amount. ``currency``
+    defaults to the user's primary currency (that of a forecast not asked in another).
 
     Returns:
-        ``{"category": slug or None, "month": "YYYY-MM", "amount": Decimal, "series": n}``
-        rows, by month then category; amounts are signed (negative = money out).
-        ``detect_first=False`` reads the stored series as they are (a forecast does not
-        run detection: a confirmed series was detected before the user confirmed it).
+        ``{"category": slug or None, "month": "YYYY-MM", "amount": Decimal, "series": n,
+        "currency": code}`` rows, by month then category; amounts are signed (negative =
+        money out). ``detect_first=False`` reads the stored series as they are (a forecast
+        does not run detection: a confirmed series was detected before the user confirmed
+        it).
+
+    Raises:
+        InputError: ``currency`` is not the currency of any of the user's accounts.
     """
     if detect_first:
         refresh(session, user_id)
+    wanted = _currency(session, user_id, currency).currency
+    if wanted is None:  # no accounts, so no series either
+        return []
     rows = session.execute(
         select(RecurringSeriesRecord, Category.slug)
         .outerjoin(Category, Category.id == RecurringSeriesRecord.category_id)
@@ -198,6 +230,7 @@ def known_amounts(
             RecurringSeriesRecord.user_id == user_id,
             RecurringSeriesRecord.status == ReviewStatus.CONFIRMED,
             RecurringSeriesRecord.state != "ended",
+            RecurringSeriesRecord.currency == wanted,
         )
     ).all()
     if not rows:
@@ -216,7 +249,7 @@ def known_amounts(
                 cell[1] += 1
             day = _next(day, cadence.name)
     return [
-        {"category": slug, "month": month, "amount": total, "series": n}
+        {"category": slug, "month": month, "amount": total, "series": n, "currency": wanted}
         for (slug, month), (total, n) in sorted(
             totals.items(), key=lambda kv: (kv[0][1], str(kv[0][0]))
         )
@@ -244,12 +277,14 @@ def delete_all(session: Session, user_id: int) -> None:
     MEMO.forget(user_id)
 
 
-def list_for_cli(engine: Engine, email: str, *, status: str | None = None) -> list[dict[str, Any]]:
+def list_for_cli(
+    engine: Engine, email: str, *, status: str | None = None, currency: str | None = None
+) -> list[dict[str, Any]]:
     """The series of the user with ``email`` as plain dicts, for ``fincast recurring list``."""
     wanted = ReviewStatus(status) if status else None
     user_id = find_user(engine, email).id
     with session_scope(engine) as session:
-        rows, _ = list_series(session, user_id, status=wanted, limit=1000)
+        rows, _ = list_series(session, user_id, status=wanted, currency=currency, limit=1000)
         return [series_dict(r) for r in rows]
 
 
@@ -260,6 +295,7 @@ def series_dict(row: RecurringSeriesRecord) -> dict[str, Any]:
         "payee": row.payee,
         "payee_key": row.payee_key,
         "cadence": row.cadence,
+        "currency": row.currency,
         "status": row.status.value,
         "state": row.state,
         "amount": str(row.amount),

@@ -204,7 +204,7 @@ def health(
         essential=_essential(session, user_id),
         liquid_balance=None if last is None else balances.get(last),
         fee_dates=_fee_dates(session, user_id, pc.currency),
-        bills=_bills(session, user_id),
+        bills=_bills(session, user_id, pc.currency),
         debts=_debts(session, user_id, pc),
         budgets=budgets,
         total_budget=total_budget,
@@ -273,13 +273,15 @@ def _fee_dates(session: Session, user_id: int, currency: str | None) -> tuple[dt
     return tuple(r[0] for r, hit in zip(rows, hits, strict=True) if hit)
 
 
-def _bills(session: Session, user_id: int) -> tuple[BillSeries, ...]:
+def _bills(session: Session, user_id: int, currency: str | None) -> tuple[BillSeries, ...]:
+    """The bills paid from the accounts in ``currency`` (those of the answer's panel)."""
     recurring.refresh(session, user_id)
     rows = session.scalars(
         select(RecurringSeriesRecord).where(
             RecurringSeriesRecord.user_id == user_id,
             RecurringSeriesRecord.status != ReviewStatus.DISMISSED,
             RecurringSeriesRecord.amount < 0,
+            RecurringSeriesRecord.currency == currency,
         )
     )
     return tuple(

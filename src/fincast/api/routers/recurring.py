@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 
 from fincast.api.deps import CurrentUser, IdPath, Limit, Offset, SessionDep
 from fincast.api.problems import responses
+from fincast.api.schemas.common import CurrencyQuery
 from fincast.api.schemas.detections import (
     RecurringPublic,
     RecurringsPublic,
@@ -25,12 +26,19 @@ def list_recurring(
     offset: Offset = 0,
     limit: Limit = 100,
     status: Status | None = Query(None, description="Only series with this status."),
+    currency: CurrencyQuery = None,
 ) -> RecurringsPublic:
-    """The user's recurring series (detected again first when the ledger changed)."""
+    """The user's recurring series (detected again first when the ledger changed).
+
+    Each series is in the currency of the accounts its payments are in (``currency``). With
+    ``currency``: the series in that currency only; a currency none of your accounts is in
+    is a 422 naming it.
+    """
     rows, count = service.list_series(
         session,
         user.id,
         status=ReviewStatus(status) if status else None,
+        currency=currency,
         offset=offset,
         limit=limit,
     )

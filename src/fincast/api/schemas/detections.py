@@ -37,6 +37,10 @@ class RecurringPublic(PublicSchema):
     payee: str
     payee_key: str = Field(description="The normalised payee; with `cadence`, the stable key.")
     cadence: Literal["weekly", "biweekly", "monthly", "quarterly", "annual"]
+    currency: str = Field(
+        description="ISO 4217: that of the accounts its payments are in, and of every amount "
+        "here (a payee paid in two currencies is two series)."
+    )
     status: Status
     state: Literal["active", "late", "ended"] = Field(
         description="`late`: the latest expected payment has not come; `ended`: two have not."
@@ -77,6 +81,10 @@ class AnomalyPublic(PublicSchema):
     posted_date: dt.date
     month: str
     amount: Decimal | None
+    currency: str = Field(
+        description="ISO 4217, of `amount`: the transaction's account's, or that of the "
+        "monthly panel a month or category spike was judged in."
+    )
     payee: str | None
     score: float
     reason: str

@@ -22,14 +22,19 @@ KIND_LABEL = {
 
 
 def flags_table(flags: Sequence[dict[str, Any]], currency: str) -> pd.DataFrame:
-    """One row per flag: when, what, how unusual and why."""
+    """One row per flag: when, what, how unusual and why; each amount in its currency.
+
+    ``currency`` is that of a flag that names none.
+    """
     return pd.DataFrame(
         [
             {
                 "Date": f["posted_date"],
                 "Kind": KIND_LABEL[f["kind"]],
                 "Payee": f["payee"] or "",
-                "Amount": "" if f["amount"] is None else data.money(f["amount"], currency),
+                "Amount": ""
+                if f["amount"] is None
+                else data.money(f["amount"], f.get("currency") or currency),
                 "Score": round(float(f["score"]), 2),
                 "Reason": f["reason"],
                 "Review": STATUS_LABEL[f["status"]],

@@ -59,7 +59,10 @@ def partition_versions(session: Session, user_ids: Sequence[int]) -> dict[int, t
 
 
 def partition_bills(session: Session, user_ids: Sequence[int]) -> dict[int, KnownBills]:
-    """Each user's confirmed bills (``known_bills``); read only for users that have any."""
+    """Each user's confirmed bills in their primary currency (the batch's, ``known_bills``).
+
+    Read only for users that have any.
+    """
     r = RecurringSeriesRecord
     having = session.scalars(
         select(r.user_id)

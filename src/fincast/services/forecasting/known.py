@@ -2,8 +2,9 @@
 
 A confirmed recurring series (``services.recurring``) is a bill the user says is real: its
 next payments floor the category's forecast in the months they fall in
-(:meth:`fincast.ml.household.HouseholdForecast.with_floors`). Inline monthly rows know no
-bills; only forecasts of a stored ledger use them.
+(:meth:`fincast.ml.household.HouseholdForecast.with_floors`). A series has the currency of
+its accounts, and a forecast in one currency knows only the bills in it. Inline monthly rows
+know no bills; only forecasts of a stored ledger use them.
 """
 
 from __future__ import annotations
@@ -22,10 +23,14 @@ MONTHS = 14
 KnownBills = dict[str, dict[str, float]]
 
 
-def known_bills(session: Session, user_id: int) -> KnownBills:
-    """``{category slug: {"YYYY-MM": amount going out}}`` of the user's confirmed bills."""
+def known_bills(session: Session, user_id: int, currency: str | None = None) -> KnownBills:
+    """``{category slug: {"YYYY-MM": amount going out}}`` of the user's confirmed bills.
+
+    Those in ``currency`` only (default: the user's primary currency).
+    """
     out: defaultdict[str, dict[str, float]] = defaultdict(dict)
-    for row in known_amounts(session, user_id, months=MONTHS, detect_first=False):
+    rows = known_amounts(session, user_id, currency=currency, months=MONTHS, detect_first=False)
+    for row in rows:
         if row["category"] and row["amount"] < 0:
             month = out[row["category"]]
             month[row["month"]] = round(month.get(row["month"], 0.0) - float(row["amount"]), 2)

@@ -386,12 +386,12 @@ def _predict(
         labels = pc.labels()
         # Stored batch results are of the primary currency (build_panel's default).
         from_batch = pc.is_primary
-        if pc.is_primary:
-            # Confirmed bills floor the forecast; they are part of the data version, so
-            # they are read once per version. They have no currency: the primary one's.
-            extra["bills"] = CACHE.get_or_compute(
-                (user_id, "bills", version), lambda: known_bills(session, user_id)
-            )
+        # Confirmed bills in the answer's currency floor the forecast; they are part of
+        # the data version, so they are read once per version and currency.
+        extra["bills"] = CACHE.get_or_compute(
+            (user_id, "bills", version, pc.currency),
+            lambda: known_bills(session, user_id, pc.currency),
+        )
         key = (user_id, "ledger", version, pc.currency, kind, params_key, model_version)
         if kind == "savings":
             extra["balance"] = accounts_balance(session, user_id, pc.currency)

@@ -83,12 +83,11 @@ def user_forecast(
     model_version, model = versioned_population_model(models_dir)
     version, table, pc = user_history_in(engine, session, user_id, currency=currency)
     require_history(table)
-    # confirmed bills floor their categories; they are part of the data version and have
-    # no currency of their own (the primary one's)
-    bills = (
-        CACHE.get_or_compute((user_id, "bills", version), lambda: known_bills(session, user_id))
-        if pc.is_primary
-        else {}
+    # confirmed bills in the forecast's currency floor their categories; they are part of
+    # the data version
+    bills = CACHE.get_or_compute(
+        (user_id, "bills", version, pc.currency),
+        lambda: known_bills(session, user_id, pc.currency),
     )
     key = (user_id, "ledger", version, pc.currency, "household-forecast", horizon, model_version)
 
