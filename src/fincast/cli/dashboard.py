@@ -53,8 +53,16 @@ def dashboard(
     env = dict(os.environ)
     env["FINCAST_API_URL"] = api or env.get("FINCAST_API_URL", "http://127.0.0.1:8000")
     typer.echo(f"Dashboard  http://{host}:{port}  (API: {env['FINCAST_API_URL']})")
+    command = streamlit_command(host, port)
+    if os.name == "posix":
+        # Streamlit takes this process's place: a signal to it (a supervisor's SIGTERM, a
+        # test's terminate()) stops the server itself. Run as a child, the server outlived
+        # a terminated parent.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execve(command[0], command, env)  # noqa: S606 - our interpreter, fixed argv
     try:
-        code = subprocess.call(streamlit_command(host, port), env=env)
+        code = subprocess.call(command, env=env)
     except KeyboardInterrupt:
         code = 0
     raise typer.Exit(code)
