@@ -120,6 +120,21 @@ def copy_rows(
         cursor.close()
 
 
+def _fixed_sql(
+    quote: Callable[[str], str], fixed: Mapping[str, int], expected: Sequence[str] | None = None
+) -> tuple[str, str]:
+    """``(", col, ...", ", value, ...")`` of the fixed integer columns, for an INSERT ... SELECT.
+
+    Raises:
+        ValueError: ``fixed`` does not name exactly the ``expected`` columns.
+    """
+    if expected is not None and sorted(fixed) != sorted(expected):
+        raise ValueError(f"fixed columns {sorted(fixed)} are not {sorted(expected)}")
+    names = "".join(f", {quote(c)}" for c in fixed)
+    values = "".join(f", {int(v)}" for v in fixed.values())  # only integers into the SQL
+    return names, values
+
+
 class BulkInsertIgnore:
     """Insert-or-ignore of many rows into one table with the dialect's fastest bulk path.
 
@@ -308,8 +323,7 @@ class BulkInsertIgnore:
             buf.writelines(line + "\n" for line in lines)
             buf.seek(0)
             cursor.copy_expert(f"COPY {stage} ({cols}) FROM STDIN", buf)
-            fixed_cols = "".join(f", {preparer.quote(c)}" for c in self.fixed)
-            fixed_values = "".join(f", {v}" for v in self.fixed.values())
+            fixed_cols, fixed_values = _fixed_sql(preparer.quote, self.fixed)
             cursor.execute(
                 f"INSERT INTO {target} ({cols}{fixed_cols}) "  # noqa: S608
                 f"SELECT {cols}{fixed_values} FROM {stage} "
@@ -426,10 +440,7 @@ class StagedInsertIgnore:
         ``conn`` is the connection the stage is :meth:`attached` to; ``fixed`` gives the
         integer value of each fixed column for every row.
         """
-        if sorted(fixed) != sorted(self.fixed_names):
-            raise ValueError(f"fixed columns {sorted(fixed)} are not {sorted(self.fixed_names)}")
-        names = "".join(f", {self._quote(c)}" for c in fixed)
-        values = "".join(f", {int(v)}" for v in fixed.values())
+        names, values = _fixed_sql(self._quote, fixed, self.fixed_names)
         conn.exec_driver_sql(
             f"INSERT INTO {self._target} ({self._cols}{names}) "  # noqa: S608 - our names
             f"SELECT {self._cols}{values} FROM fincast_stage.stage ORDER BY rowid "
@@ -555,11 +566,8 @@ class CopyStagedInsertIgnore:
 
     def insert(self, conn: Connection, fixed: Mapping[str, int]) -> int:
         """Move every staged row into the table, in ``conn``'s transaction; returns how many."""
-        if sorted(fixed) != sorted(self.fixed_names):
-            raise ValueError(f"fixed columns {sorted(fixed)} are not {sorted(self.fixed_names)}")
+        names, values = _fixed_sql(self._quote, fixed, self.fixed_names)
         self._wait()
-        names = "".join(f", {self._quote(c)}" for c in fixed)
-        values = "".join(f", {int(v)}" for v in fixed.values())
         if self.count > self.chunk:
             # Statistics, so each chunk is read in order through the key (without them the
             # planner sorts each chunk's rows, on disk past work_mem).

@@ -40,7 +40,7 @@ from fincast.ledger.models import AnomalyRecord, Category, ReviewStatus, utcnow
 from fincast.panel import build_panel, panel_to_monthly_wide
 from fincast.services._detections import RunMemo, ledger_frame
 from fincast.services._owned import get_owned, list_owned
-from fincast.services.panels import PanelCurrency, panel_currency
+from fincast.services.panels import PanelCurrency, session_currency
 from fincast.services.recurring import read_generated
 from fincast.services.resources import NO_ACCOUNT_CURRENCY
 from fincast.services.users import find_user
@@ -75,15 +75,9 @@ def detect(session: Session, user_id: int, frame: pd.DataFrame | None = None) ->
     series = detect_recurring(frame, as_of=frame["date"].max().date())
     expected = [i for s in series for i in s.transaction_ids]
     spending = frame[frame["kind"].isin(["expense", ""])]
-    pc = _currency(session, user_id)
+    pc = session_currency(session, user_id)
     flags = transaction_flags(spending, expected=expected)
     return flags + _spikes(spending, pc) + _months(session, user_id, pc)
-
-
-def _currency(session: Session, user_id: int, currency: str | None = None) -> PanelCurrency:
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
-    return panel_currency(engine, session, user_id, currency)
 
 
 def _named(flags: list[AnomalyFlag], currency: str) -> list[AnomalyFlag]:
@@ -113,7 +107,7 @@ def _spikes(spending: pd.DataFrame, pc: PanelCurrency) -> list[AnomalyFlag]:
 def _months(session: Session, user_id: int, pc: PanelCurrency | None = None) -> list[AnomalyFlag]:
     engine = session.get_bind()
     assert isinstance(engine, Engine)
-    pc = pc if pc is not None else _currency(session, user_id)
+    pc = pc if pc is not None else session_currency(session, user_id)
     found = _months_in(engine, user_id, pc.currency)
     flags = [dataclasses.replace(f, currency=pc.currency) for f in found]
     for other in pc.currencies:
@@ -229,7 +223,7 @@ def list_flags(
     Raises:
         InputError: ``currency`` is not the currency of any of the user's accounts.
     """
-    pc = _currency(session, user_id, currency) if currency is not None else None
+    pc = session_currency(session, user_id, currency) if currency is not None else None
     refresh(session, user_id)
     where = []
     if status is not None:

@@ -70,6 +70,17 @@ def panel_currency(
     return choose_currency(found, currency)
 
 
+def session_currency(session: Session, user_id: int, currency: str | None = None) -> PanelCurrency:
+    """:func:`panel_currency` for a service holding only a session (its engine from its bind).
+
+    Raises:
+        InputError: ``currency`` is not a currency of any of the user's accounts.
+    """
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    return panel_currency(engine, session, user_id, currency)
+
+
 def choose_currency(
     found: tuple[str | None, list[str]] | list[Any], currency: str | None = None
 ) -> PanelCurrency:

@@ -34,7 +34,7 @@ from fincast.ledger.models import (
 )
 from fincast.services._detections import RunMemo, ledger_frame
 from fincast.services._owned import get_owned, list_owned
-from fincast.services.panels import PanelCurrency, panel_currency
+from fincast.services.panels import session_currency
 from fincast.services.resources import NO_ACCOUNT_CURRENCY
 from fincast.services.users import find_user
 from fincast.synth import FILES, read_ground_truth
@@ -159,7 +159,7 @@ def list_series(
     Raises:
         InputError: ``currency`` is not the currency of any of the user's accounts.
     """
-    pc = _currency(session, user_id, currency) if currency is not None else None
+    pc = session_currency(session, user_id, currency) if currency is not None else None
     refresh(session, user_id)
     where = [RecurringSeriesRecord.status == status] if status is not None else []
     if pc is not None:
@@ -184,12 +184,6 @@ def set_status(
     session.commit()
     session.refresh(row)
     return row
-
-
-def _currency(session: Session, user_id: int, currency: str | None = None) -> PanelCurrency:
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
-    return panel_currency(engine, session, user_id, currency)
 
 
 def known_amounts(
@@ -220,7 +214,7 @@ def known_amounts(
     """
     if detect_first:
         refresh(session, user_id)
-    wanted = _currency(session, user_id, currency).currency
+    wanted = session_currency(session, user_id, currency).currency
     if wanted is None:  # no accounts, so no series either
         return []
     rows = session.execute(

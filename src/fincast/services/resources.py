@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic
 
-from sqlalchemy import ColumnElement, Engine, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from fincast.errors import InputError
@@ -36,7 +36,7 @@ from fincast.services._owned import (
     list_owned,
     update_owned,
 )
-from fincast.services.panels import PanelCurrency, panel_currency
+from fincast.services.panels import PanelCurrency, session_currency
 
 #: The currency of the budgets, goals and debts of a user without accounts: the one a new
 #: account gets (``AccountCreate``'s default).
@@ -122,11 +122,6 @@ rules: OwnedResource[CategorizationRule] = OwnedResource(
 )
 
 
-def _engine(session: Session) -> Engine:
-    bind = session.get_bind()
-    return bind if isinstance(bind, Engine) else bind.engine
-
-
 def plan_currency(session: Session, user_id: int, currency: str | None) -> str:
     """The currency of a budget, goal or debt of ``user_id``: ``currency`` or their primary.
 
@@ -137,10 +132,10 @@ def plan_currency(session: Session, user_id: int, currency: str | None) -> str:
             message names it and theirs).
     """
     if currency is not None and currency.strip().upper() == NO_ACCOUNT_CURRENCY:
-        pc = panel_currency(_engine(session), session, user_id)
+        pc = session_currency(session, user_id)
         if not pc.currencies:
             return NO_ACCOUNT_CURRENCY
-    pc = panel_currency(_engine(session), session, user_id, currency)
+    pc = session_currency(session, user_id, currency)
     return pc.currency or NO_ACCOUNT_CURRENCY
 
 
